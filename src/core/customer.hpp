@@ -1,0 +1,22 @@
+// A customer as churnwatch keeps it: the attributes of the dataset schema as a
+// JSON object, with the id, display name and label pulled out for indexing.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+namespace churnwatch::core {
+
+struct Customer {
+  std::int64_t row_id = 0;     // internal key; never shown to users
+  std::string external_id;     // the value of the schema's id attribute
+  std::string display_name;    // the value of the display attribute, or ""
+  std::optional<int> label;    // 1 churned, 0 stayed, nullopt unknown
+  nlohmann::json attributes = nlohmann::json::object();  // every schema attribute by name
+  std::string created_at;      // ISO 8601 UTC
+  std::string updated_at;
+};
+
+}  // namespace churnwatch::core

@@ -1,0 +1,176 @@
+#include "core/schema.hpp"
+
+#include <array>
+#include <set>
+#include <utility>
+
+#include "core/errors.hpp"
+
+namespace churnwatch::core {
+namespace {
+
+constexpr std::array<std::pair<AttrType, std::string_view>, 6> kTypeNames{{
+    {AttrType::kNumber, "number"},
+    {AttrType::kInteger, "integer"},
+    {AttrType::kBoolean, "boolean"},
+    {AttrType::kCategory, "category"},
+    {AttrType::kText, "text"},
+    {AttrType::kDate, "date"},
+}};
+
+constexpr std::array<std::pair<Role, std::string_view>, 5> kRoleNames{{
+    {Role::kId, "id"},
+    {Role::kLabel, "label"},
+    {Role::kFeature, "feature"},
+    {Role::kDisplay, "display"},
+    {Role::kIgnored, "ignored"},
+}};
+
+template <typename E, std::size_t N>
+std::string allowed(const std::array<std::pair<E, std::string_view>, N>& names) {
+  std::string out;
+  for (const auto& [value, name] : names) {
+    if (!out.empty()) out += ", ";
+    out += name;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string_view to_string(AttrType t) {
+  for (const auto& [value, name] : kTypeNames)
+    if (value == t) return name;
+  return "text";
+}
+
+std::string_view to_string(Role r) {
+  for (const auto& [value, name] : kRoleNames)
+    if (value == r) return name;
+  return "feature";
+}
+
+AttrType parse_attr_type(std::string_view s) {
+  for (const auto& [value, name] : kTypeNames)
+    if (name == s) return value;
+  throw Invalid("unknown attribute type '" + std::string(s) + "'",
+                {{"type", "must be one of: " + allowed(kTypeNames)}});
+}
+
+Role parse_role(std::string_view s) {
+  for (const auto& [value, name] : kRoleNames)
+    if (name == s) return value;
+  throw Invalid("unknown attribute role '" + std::string(s) + "'",
+                {{"role", "must be one of: " + allowed(kRoleNames)}});
+}
+
+const Attribute* DatasetSchema::find(std::string_view name) const {
+  for (const auto& a : attributes)
+    if (a.name == name) return &a;
+  return nullptr;
+}
+
+const Attribute& DatasetSchema::id_attribute() const {
+  for (const auto& a : attributes)
+    if (a.role == Role::kId) return a;
+  throw Invalid("the dataset schema has no id attribute");
+}
+
+const Attribute* DatasetSchema::label_attribute() const {
+  for (const auto& a : attributes)
+    if (a.role == Role::kLabel) return &a;
+  return nullptr;
+}
+
+const Attribute* DatasetSchema::display_attribute() const {
+  for (const auto& a : attributes)
+    if (a.role == Role::kDisplay) return &a;
+  return nullptr;
+}
+
+std::vector<const Attribute*> DatasetSchema::features() const {
+  std::vector<const Attribute*> out;
+  for (const auto& a : attributes)
+    if (a.role == Role::kFeature) out.push_back(&a);
+  return out;
+}
+
+void DatasetSchema::validate() const {
+  std::vector<FieldError> errors;
+  std::set<std::string> names;
+  int ids = 0, labels = 0, displays = 0;
+  for (std::size_t i = 0; i < attributes.size(); ++i) {
+    const auto& a = attributes[i];
+    const std::string field = "attributes[" + std::to_string(i) + "]";
+    if (a.name.empty()) errors.push_back({field + ".name", "must not be empty"});
+    if (a.name.size() > 200) errors.push_back({field + ".name", "must be at most 200 characters"});
+    if (!names.insert(a.name).second)
+      errors.push_back({field + ".name", "duplicate attribute name '" + a.name + "'"});
+    if (a.type == AttrType::kCategory && a.categories.empty())
+      errors.push_back({field + ".categories", "a category attribute needs at least one category"});
+    if (a.type == AttrType::kBoolean && a.true_text == a.false_text)
+      errors.push_back({field + ".true_text", "true_text and false_text must differ"});
+    switch (a.role) {
+      case Role::kId:
+        ++ids;
+        if (a.type != AttrType::kText && a.type != AttrType::kInteger && a.type != AttrType::kCategory)
+          errors.push_back({field + ".type", "the id attribute must be text or integer"});
+        break;
+      case Role::kLabel:
+        ++labels;
+        if (a.type != AttrType::kBoolean)
+          errors.push_back({field + ".type", "the label attribute must be boolean (churned or not)"});
+        break;
+      case Role::kDisplay: ++displays; break;
+      default: break;
+    }
+  }
+  if (attributes.empty()) errors.push_back({"attributes", "the schema needs at least one attribute"});
+  if (ids != 1) errors.push_back({"attributes", "exactly one attribute must have role 'id' (found " + std::to_string(ids) + ")"});
+  if (labels > 1) errors.push_back({"attributes", "at most one attribute may have role 'label'"});
+  if (displays > 1) errors.push_back({"attributes", "at most one attribute may have role 'display'"});
+  if (!errors.empty()) throw Invalid("the dataset schema is not valid", std::move(errors));
+}
+
+void to_json(nlohmann::json& j, const Attribute& a) {
+  j = nlohmann::json{{"name", a.name}, {"type", to_string(a.type)}, {"role", to_string(a.role)}};
+  if (a.type == AttrType::kCategory) j["categories"] = a.categories;
+  if (a.type == AttrType::kBoolean) {
+    j["true_text"] = a.true_text;
+    j["false_text"] = a.false_text;
+  }
+}
+
+void from_json(const nlohmann::json& j, Attribute& a) {
+  if (!j.is_object()) throw Invalid("an attribute must be a JSON object");
+  if (!j.contains("name") || !j["name"].is_string())
+    throw Invalid("an attribute needs a string 'name'", {{"name", "required string"}});
+  a.name = j["name"].get<std::string>();
+  a.type = parse_attr_type(j.value("type", "text"));
+  a.role = parse_role(j.value("role", "feature"));
+  a.categories.clear();
+  if (j.contains("categories")) {
+    if (!j["categories"].is_array()) throw Invalid("'categories' must be an array of strings");
+    for (const auto& c : j["categories"]) {
+      if (!c.is_string()) throw Invalid("'categories' must be an array of strings");
+      a.categories.push_back(c.get<std::string>());
+    }
+  }
+  a.true_text = j.value("true_text", std::string("true"));
+  a.false_text = j.value("false_text", std::string("false"));
+}
+
+void to_json(nlohmann::json& j, const DatasetSchema& s) {
+  j = nlohmann::json{{"version", s.version}, {"attributes", s.attributes}};
+}
+
+void from_json(const nlohmann::json& j, DatasetSchema& s) {
+  if (!j.is_object() || !j.contains("attributes") || !j["attributes"].is_array())
+    throw Invalid("a dataset schema is an object with an 'attributes' array",
+                  {{"attributes", "required array"}});
+  s.version = j.value("version", 0);
+  s.attributes.clear();
+  for (const auto& a : j["attributes"]) s.attributes.push_back(a.get<Attribute>());
+}
+
+}  // namespace churnwatch::core

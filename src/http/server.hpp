@@ -1,0 +1,56 @@
+// The HTTP/1.1 server (Boost.Beast over Asio): keep-alive, limits, timeouts,
+// request ids, JSON access logs, security headers, static UI files, errors as
+// problem+json. Handlers are plain functions of Request -> Response run on
+// the server's thread pool.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "http/router.hpp"
+
+namespace churnwatch::http {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  unsigned short port = 8080;          // 0: pick a free port (see Server::port)
+  int threads = 0;                     // 0: hardware concurrency (at least 2)
+  std::size_t max_body_bytes = 64 << 20;   // larger bodies: 413
+  std::size_t max_header_bytes = 16 << 10; // larger header block: 431
+  int read_timeout_seconds = 30;       // to receive a whole request
+  int idle_timeout_seconds = 60;       // keep-alive connection idle
+  std::string static_dir;              // built web UI; empty: none
+};
+
+// Called for every request before routing (after request id assignment);
+// may throw core::Error (e.g. Unauthorized) which becomes a problem response.
+using Middleware = std::function<void(Request&)>;
+
+class Server {
+ public:
+  Server(ServerOptions options, Router router);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  void set_middleware(Middleware m);
+  // Binds and starts accepting; returns once listening. Throws Unavailable
+  // when the address cannot be bound.
+  void start();
+  // The bound port (useful with port 0).
+  unsigned short port() const;
+  // Stops accepting, lets in-flight requests finish (up to `drain_seconds`),
+  // then closes connections. Safe to call from a signal-handling thread.
+  void stop(int drain_seconds = 10);
+  // Blocks until stop() completes.
+  void wait();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace churnwatch::http
