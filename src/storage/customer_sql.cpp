@@ -1,0 +1,120 @@
+#include "storage/customer_sql.hpp"
+
+#include "core/errors.hpp"
+
+namespace churnwatch::storage {
+
+const char* const kCustomerColumns =
+    "row_id, external_id, display_name, label, attributes, created_at, updated_at";
+
+namespace {
+
+const char* compare_op(FilterOp op) {
+  switch (op) {
+    case FilterOp::kEq: return " = ";
+    case FilterOp::kNe: return " <> ";
+    case FilterOp::kLt: return " < ";
+    case FilterOp::kLte: return " <= ";
+    case FilterOp::kGt: return " > ";
+    case FilterOp::kGte: return " >= ";
+    default: return nullptr;
+  }
+}
+
+std::string filter_sql(const Filter& f, const SqlDialect& d, SqlParams& params) {
+  auto invalid = [&](const std::string& why) {
+    return core::Invalid("filter on '" + f.attribute + "' " + why,
+                         {{f.attribute, why, std::nullopt, std::nullopt}});
+  };
+  if (f.op == FilterOp::kIn) {
+    if (f.values.empty()) return "1 = 0";  // in an empty set: nothing matches
+    std::string s = d.json_value("attributes", f.attribute, params) + " IN (";
+    for (std::size_t i = 0; i < f.values.size(); ++i) {
+      if (i) s += ", ";
+      s += params.add(to_param(f.values[i]));
+    }
+    return s + ")";
+  }
+  if (f.values.size() != 1) throw invalid("needs exactly one value");
+  const nlohmann::json& v = f.values.front();
+  if (f.op == FilterOp::kContains) {
+    if (!v.is_string()) throw invalid("needs a text value for 'contains'");
+    return d.contains_ci(d.json_text("attributes", f.attribute, params), v.get<std::string>(),
+                         params);
+  }
+  if (f.op == FilterOp::kNe) {
+    // A customer without the attribute is "not equal" too. The expression is
+    // written twice, so its bound name is added twice.
+    std::string first = d.json_value("attributes", f.attribute, params);
+    std::string second = d.json_value("attributes", f.attribute, params);
+    return "(" + first + " IS NULL OR " + second + " <> " + params.add(to_param(v)) + ")";
+  }
+  std::string value = d.json_value("attributes", f.attribute, params);
+  return value + compare_op(f.op) + params.add(to_param(v));
+}
+
+}  // namespace
+
+SqlParam to_param(const nlohmann::json& v) {
+  if (v.is_boolean()) return static_cast<long long>(v.get<bool>() ? 1 : 0);
+  if (v.is_number_integer()) return v.get<long long>();
+  if (v.is_number_unsigned()) return static_cast<long long>(v.get<unsigned long long>());
+  if (v.is_number_float()) return v.get<double>();
+  if (v.is_string()) return v.get<std::string>();
+  throw core::Invalid("a filter value must be a number, text or boolean, not " +
+                      std::string(v.type_name()));
+}
+
+std::string customer_where(const CustomerQuery& q, const SqlDialect& d, SqlParams& params) {
+  std::vector<std::string> conds;
+  for (const Filter& f : q.filters) conds.push_back(filter_sql(f, d, params));
+  if (!q.search.empty()) {
+    std::string a = d.contains_ci("external_id", q.search, params);
+    std::string b = d.contains_ci("display_name", q.search, params);
+    conds.push_back("(" + a + " OR " + b + ")");
+  }
+  if (conds.empty()) return "";
+  std::string s = " WHERE ";
+  for (std::size_t i = 0; i < conds.size(); ++i) {
+    if (i) s += " AND ";
+    s += conds[i];
+  }
+  return s;
+}
+
+std::string customer_order(const CustomerQuery& q, const SqlDialect& d, SqlParams& params) {
+  const char* dir = q.descending ? " DESC" : " ASC";
+  if (q.sort_by.empty()) return std::string(" ORDER BY external_id") + dir;
+  return " ORDER BY " + d.json_value("attributes", q.sort_by, params) + dir +
+         " NULLS LAST, external_id" + dir;
+}
+
+void bind_params(soci::statement& st, std::vector<SqlParam>& params) {
+  for (SqlParam& p : params) {
+    std::visit([&](auto& v) { st.exchange(soci::use(v)); }, p);
+  }
+}
+
+void CustomerRow::bind(soci::statement& st) {
+  st.exchange(soci::into(row_id));
+  st.exchange(soci::into(external_id));
+  st.exchange(soci::into(display_name));
+  st.exchange(soci::into(label, label_ind));
+  st.exchange(soci::into(attributes));
+  st.exchange(soci::into(created_at));
+  st.exchange(soci::into(updated_at));
+}
+
+core::Customer CustomerRow::to_customer() const {
+  core::Customer c;
+  c.row_id = row_id;
+  c.external_id = external_id;
+  c.display_name = display_name;
+  if (label_ind == soci::i_ok) c.label = label;
+  c.attributes = nlohmann::json::parse(attributes);
+  c.created_at = created_at;
+  c.updated_at = updated_at;
+  return c;
+}
+
+}  // namespace churnwatch::storage

@@ -1,0 +1,50 @@
+// SQL for reading customers: the WHERE and ORDER BY clauses a CustomerQuery
+// asks for, and turning a result row back into a core::Customer. Attribute
+// names and values travel as bound parameters only.
+#pragma once
+
+#include <soci/soci.h>
+
+#include <string>
+
+#include "core/customer.hpp"
+#include "storage/sql_dialect.hpp"
+#include "storage/store.hpp"
+
+namespace churnwatch::storage {
+
+// Columns selected for a customer, in the order CustomerRow binds them.
+extern const char* const kCustomerColumns;
+
+// " WHERE ..." (or "") for the query's filters and search. Throws
+// core::Invalid when a filter has the wrong number or type of values.
+std::string customer_where(const CustomerQuery& q, const SqlDialect& d, SqlParams& params);
+
+// " ORDER BY ..." for the query's sort, with external_id as tie-breaker so
+// pages never overlap. Missing values sort last in either direction.
+std::string customer_order(const CustomerQuery& q, const SqlDialect& d, SqlParams& params);
+
+// A JSON scalar as a typed parameter (booleans as 0/1). Throws core::Invalid
+// for null, arrays and objects.
+SqlParam to_param(const nlohmann::json& v);
+
+// Binds every parameter of `params` to `st` in order. `params` must outlive
+// the statement's execution.
+void bind_params(soci::statement& st, std::vector<SqlParam>& params);
+
+// Receives one customer row from a statement.
+struct CustomerRow {
+  long long row_id = 0;
+  std::string external_id;
+  std::string display_name;
+  int label = 0;
+  soci::indicator label_ind = soci::i_null;
+  std::string attributes;
+  std::string created_at;
+  std::string updated_at;
+
+  void bind(soci::statement& st);
+  core::Customer to_customer() const;
+};
+
+}  // namespace churnwatch::storage

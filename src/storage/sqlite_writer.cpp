@@ -1,0 +1,181 @@
+#include "storage/sqlite_writer.hpp"
+
+#include <soci/sqlite3/soci-sqlite3.h>
+#include <spdlog/spdlog.h>
+
+#include "core/clock.hpp"
+#include "core/errors.hpp"
+#include "storage/db_errors.hpp"
+#include "storage/sql_store.hpp"
+
+namespace churnwatch::storage {
+
+namespace {
+
+using namespace sqlite_api;
+
+// Page cache while a writer is open (negative: KiB). A bulk import touches
+// the whole customers table and its id index; keeping them in memory until
+// commit is what makes a million rows take seconds, not minutes.
+constexpr const char* kBulkCacheSize = "PRAGMA cache_size = -262144";
+constexpr const char* kNormalCacheSize = "PRAGMA cache_size = -16384";
+
+class Statement {
+ public:
+  Statement(sqlite3* db, const char* sql) : db_(db) {
+    int rc = sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr);
+    if (rc != SQLITE_OK) throw_sqlite_error(rc, "preparing a write", sqlite3_errmsg(db));
+  }
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+  ~Statement() { sqlite3_finalize(stmt_); }
+
+  void text(int i, std::string_view s) {
+    sqlite3_bind_text(stmt_, i, s.data(), static_cast<int>(s.size()), SQLITE_STATIC);
+  }
+  void integer(int i, std::optional<int> v) {
+    if (v) sqlite3_bind_int(stmt_, i, *v);
+    else sqlite3_bind_null(stmt_, i);
+  }
+  // Runs the statement to completion; returns the rows it changed.
+  int run(std::string_view action) {
+    int rc = sqlite3_step(stmt_);
+    sqlite3_reset(stmt_);
+    if (rc != SQLITE_DONE) throw_sqlite_error(rc, action, sqlite3_errmsg(db_));
+    return sqlite3_changes(db_);
+  }
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+void exec(sqlite3* db, const char* sql, std::string_view action) {
+  char* err = nullptr;
+  int rc = sqlite3_exec(db, sql, nullptr, nullptr, &err);
+  std::string detail = err ? err : "";
+  sqlite3_free(err);
+  if (rc != SQLITE_OK) throw_sqlite_error(rc, action, detail);
+}
+
+class SqliteCustomerWriter final : public CustomerWriter {
+ public:
+  SqliteCustomerWriter(soci::session& sql, WriteMode mode, std::unique_lock<std::mutex> lock)
+      : sql_(sql),
+        db_(static_cast<soci::sqlite3_session_backend*>(sql.get_backend())->conn_),
+        mode_(mode),
+        lock_(std::move(lock)) {
+    exec(db_, kBulkCacheSize, "starting an import");
+    exec(db_, "BEGIN IMMEDIATE", "starting an import");
+    open_ = true;
+    try {
+      if (mode_ == WriteMode::kReplace) exec(db_, "DELETE FROM customers", "clearing customers");
+      insert_ = std::make_unique<Statement>(
+          db_,
+          "INSERT INTO customers (external_id, display_name, label, attributes, created_at,"
+          " updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5) ON CONFLICT (external_id) DO NOTHING");
+      if (mode_ == WriteMode::kUpsert) {
+        update_ = std::make_unique<Statement>(
+            db_,
+            "UPDATE customers SET display_name = ?2, label = ?3, attributes = ?4,"
+            " updated_at = ?5 WHERE external_id = ?1");
+      }
+    } catch (...) {
+      finish("ROLLBACK");
+      throw;
+    }
+  }
+
+  ~SqliteCustomerWriter() override {
+    if (!open_) return;
+    try {
+      finish("ROLLBACK");
+    } catch (const std::exception& e) {
+      spdlog::error("rolling back an import failed: {}", e.what());
+    }
+  }
+
+  PutOutcome put(const core::Customer& c) override {
+    require_open();
+    if (c.external_id.empty()) throw core::Invalid("a customer needs a non-empty id");
+    attributes_.clear();
+    attributes_ = c.attributes.dump();
+    now_ = core::now_iso8601();
+    bind(*insert_, c);
+    if (insert_->run("storing a customer") == 1) return PutOutcome::kCreated;
+    if (mode_ != WriteMode::kUpsert) return PutOutcome::kDuplicate;
+    bind(*update_, c);
+    update_->run("updating a customer");
+    return PutOutcome::kUpdated;
+  }
+
+  bool remove(std::string_view external_id) override {
+    require_open();
+    if (!remove_) {
+      remove_ = std::make_unique<Statement>(db_, "DELETE FROM customers WHERE external_id = ?1");
+    }
+    remove_->text(1, external_id);
+    return remove_->run("removing a customer") > 0;
+  }
+
+  core::DatasetSchema save_schema(core::DatasetSchema schema) override {
+    require_open();
+    try {
+      return save_schema_version(sql_, std::move(schema));
+    } catch (...) {
+      rethrow_as_store_error("saving the dataset schema");
+    }
+  }
+
+  void commit() override {
+    require_open();
+    finish("COMMIT");
+  }
+
+ private:
+  void require_open() const {
+    if (!open_) throw std::logic_error("CustomerWriter used after commit");
+  }
+
+  void bind(Statement& st, const core::Customer& c) {
+    st.text(1, c.external_id);
+    st.text(2, c.display_name);
+    st.integer(3, c.label);
+    st.text(4, attributes_);
+    st.text(5, now_);
+  }
+
+  // Ends the transaction with `verb` and hands the session back in its
+  // normal state; the lock goes when the writer does.
+  void finish(const char* verb) {
+    insert_.reset();
+    update_.reset();
+    remove_.reset();
+    open_ = false;
+    int rc = sqlite3_exec(db_, verb, nullptr, nullptr, nullptr);
+    std::string detail = sqlite3_errmsg(db_);
+    if (rc != SQLITE_OK && sqlite3_get_autocommit(db_) == 0) {
+      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    }
+    sqlite3_exec(db_, kNormalCacheSize, nullptr, nullptr, nullptr);
+    sqlite3_db_release_memory(db_);
+    if (rc != SQLITE_OK) throw_sqlite_error(rc, "finishing an import", detail);
+  }
+
+  soci::session& sql_;
+  sqlite3* db_;
+  WriteMode mode_;
+  std::unique_lock<std::mutex> lock_;
+  bool open_ = false;
+  std::unique_ptr<Statement> insert_, update_, remove_;
+  std::string attributes_, now_;
+};
+
+}  // namespace
+
+std::unique_ptr<CustomerWriter> open_sqlite_writer(soci::session& sql, WriteMode mode,
+                                                   std::unique_lock<std::mutex> lock) {
+  return std::make_unique<SqliteCustomerWriter>(sql, mode, std::move(lock));
+}
+
+}  // namespace churnwatch::storage
