@@ -1,0 +1,43 @@
+#include "http/api/api_router.hpp"
+
+#include "core/errors.hpp"
+
+namespace churnwatch::http {
+namespace {
+
+std::string_view bearer_token(const Request& req) {
+  std::string_view h = req.header("authorization");
+  constexpr std::string_view kPrefix = "Bearer ";
+  if (h.size() <= kPrefix.size() || !std::equal(kPrefix.begin(), kPrefix.end(), h.begin(), [](char a, char b) {
+        return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+      }))
+    throw core::Unauthorized("this route needs 'Authorization: Bearer <access token>'");
+  return h.substr(kPrefix.size());
+}
+
+}  // namespace
+
+void ApiRouter::public_route(std::string method, std::string pattern, Handler handler) {
+  table_.push_back({method, pattern, std::nullopt});
+  router_.add(std::move(method), std::move(pattern), std::move(handler));
+}
+
+void ApiRouter::route(std::string method, std::string pattern, services::AccessLevel level,
+                      Handler handler) {
+  table_.push_back({method, pattern, level});
+  router_.add(std::move(method), std::move(pattern),
+              [&accounts = accounts_, level, handler = std::move(handler)](Request& req) {
+                auto who = accounts.authenticate(bearer_token(req));
+                req.user_id = who.user_id;
+                req.username = who.username;
+                req.role = std::string(services::to_string(who.level));
+                services::require(who, level);
+                return handler(req);
+              });
+}
+
+services::Principal principal_of(const Request& req) {
+  return {req.user_id, req.username, services::parse_access_level(req.role)};
+}
+
+}  // namespace churnwatch::http

@@ -1,0 +1,40 @@
+// Registers API routes together with the least role each one needs, and
+// enforces it: a route is either public or checks the bearer token and role
+// before its handler runs. The table of (method, pattern, role) is what the
+// OpenAPI document's x-required-role must agree with (tests/http).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "http/router.hpp"
+#include "services/accounts.hpp"
+
+namespace churnwatch::http {
+
+struct RouteAccess {
+  std::string method;
+  std::string pattern;
+  std::optional<services::AccessLevel> level;  // nullopt: public
+};
+
+class ApiRouter {
+ public:
+  ApiRouter(Router& router, services::Accounts& accounts) : router_(router), accounts_(accounts) {}
+
+  void public_route(std::string method, std::string pattern, Handler handler);
+  void route(std::string method, std::string pattern, services::AccessLevel level, Handler handler);
+
+  const std::vector<RouteAccess>& access_table() const { return table_; }
+
+ private:
+  Router& router_;
+  services::Accounts& accounts_;
+  std::vector<RouteAccess> table_;
+};
+
+// The signed-in principal of a request that passed an ApiRouter guard.
+services::Principal principal_of(const Request& req);
+
+}  // namespace churnwatch::http

@@ -1,0 +1,20 @@
+// What the API handlers reach: the services, built once at start-up by the
+// command that serves (cli/serve_command.cpp). Handlers parse, call one
+// service, render.
+#pragma once
+
+#include "services/accounts.hpp"
+#include "services/customers.hpp"
+#include "services/schema_service.hpp"
+#include "storage/store.hpp"
+
+namespace churnwatch::http {
+
+struct ApiContext {
+  storage::Store& store;
+  services::Accounts& accounts;
+  services::Customers& customers;
+  services::SchemaService& schema;
+};
+
+}  // namespace churnwatch::http

@@ -1,0 +1,40 @@
+// Health, readiness and the API description.
+#include "http/api/json_io.hpp"
+#include "http/api/routes.hpp"
+#include "http/openapi.hpp"
+
+namespace churnwatch::http {
+
+void add_system_routes(ApiRouter& api, ApiContext& ctx) {
+  api.public_route("GET", "/healthz", [](Request&) { return json_response(200, {{"status", "ok"}}); });
+
+  api.public_route("GET", "/readyz", [&ctx](Request&) {
+    nlohmann::json checks = nlohmann::json::object();
+    bool ready = true;
+    try {
+      ctx.store.ping();
+      checks["store"] = "ok";
+    } catch (const std::exception& e) {
+      checks["store"] = std::string("unavailable: ") + e.what();
+      ready = false;
+    }
+    return json_response(ready ? 200 : 503, {{"status", ready ? "ready" : "not ready"}, {"checks", checks}});
+  });
+
+  api.public_route("GET", "/api/v1/openapi.json",
+                   [](Request&) { return Response::json(200, std::string(openapi_document())); });
+}
+
+Router build_api_router(ApiContext& ctx, std::vector<RouteAccess>* access) {
+  Router router;
+  ApiRouter api(router, ctx.accounts);
+  add_system_routes(api, ctx);
+  add_auth_routes(api, ctx);
+  add_schema_routes(api, ctx);
+  add_transfer_routes(api, ctx);
+  add_customer_routes(api, ctx);
+  if (access) *access = api.access_table();
+  return router;
+}
+
+}  // namespace churnwatch::http

@@ -1,0 +1,61 @@
+// /api/v1/customers/import and /export: whole tables in and out.
+#include <sstream>
+
+#include "core/errors.hpp"
+#include "http/api/json_io.hpp"
+#include "http/api/routes.hpp"
+#include "http/multipart.hpp"
+#include "http/stream_pipe.hpp"
+#include "services/customer_io.hpp"
+
+namespace churnwatch::http {
+namespace {
+
+using services::AccessLevel;
+
+storage::WriteMode parse_mode(const Request& req) {
+  auto mode = req.query_param("mode").value_or("insert");
+  if (mode == "insert") return storage::WriteMode::kInsert;
+  if (mode == "upsert") return storage::WriteMode::kUpsert;
+  if (mode == "replace") return storage::WriteMode::kReplace;
+  throw core::Invalid("unknown import mode", {{"mode", "must be insert, upsert or replace"}});
+}
+
+}  // namespace
+
+void add_transfer_routes(ApiRouter& api, ApiContext& ctx) {
+  api.route("POST", "/api/v1/customers/import", AccessLevel::kAnalyst, [&ctx](Request& req) {
+    auto upload = csv_upload(req);
+    services::ImportOptions options;
+    options.mode = parse_mode(req);
+    options.source = upload.filename;
+    if (upload.schema_json) {
+      auto schema = nlohmann::json::parse(*upload.schema_json).get<core::DatasetSchema>();
+      schema.validate();
+      options.schema = std::move(schema);
+    }
+    std::istringstream in(std::move(upload.csv));
+    auto result = services::import_csv(ctx.store, in, options);
+    return json_response(200, {{"created", result.created},
+                               {"updated", result.updated},
+                               {"skipped", result.skipped},
+                               {"schema_version", result.schema_version},
+                               {"schema_created", result.schema_created}});
+  });
+
+  api.route("GET", "/api/v1/customers/export", AccessLevel::kViewer, [&ctx](Request& req) {
+    auto format = services::parse_export_format(req.query_param("format").value_or("csv"));
+    auto query = services::parse_customer_query(ctx.customers.schema(), req.query, false);
+    Response r;
+    const bool csv = format == services::ExportFormat::kCsv;
+    r.content_type = csv ? "text/csv; charset=utf-8" : "application/x-ndjson";
+    r.set_header("Content-Disposition",
+                 std::string("attachment; filename=\"customers.") + (csv ? "csv" : "jsonl") + "\"");
+    r.stream = pipe_stream([&store = ctx.store, query, format](const Sink& sink) {
+      services::export_customers(store, query, format, sink);
+    });
+    return r;
+  });
+}
+
+}  // namespace churnwatch::http
