@@ -234,7 +234,8 @@ class Importer {
                   line, id_column_);
       return;
     }
-    if (!errors_.empty()) return;  // nothing will be committed; only keep checking
+    // Writing on after an error is harmless (the transaction is rolled back)
+    // and finds ids that clash with stored customers.
     switch (writer_->put(customer)) {
       case storage::PutOutcome::kCreated: ++result_.created; break;
       case storage::PutOutcome::kUpdated: ++result_.updated; break;

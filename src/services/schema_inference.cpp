@@ -109,15 +109,19 @@ void observe(Column& col, std::string_view raw, std::size_t row_index) {
 
 // The spellings (true, false) when every value is one of a boolean pair.
 std::optional<std::pair<std::string, std::string>> boolean_texts(const Column& col) {
-  if (col.distinct_overflow || col.distinct.empty() || col.distinct.size() > 2) return std::nullopt;
+  if (col.distinct_overflow || col.distinct.empty()) return std::nullopt;
   for (const auto& [t, f] : kBoolPairs) {
     std::string true_text, false_text;
     bool fits = true;
     for (const auto& v : col.distinct) {
       std::string l = lower(v);
-      if (l == t && true_text.empty()) true_text = v;
-      else if (l == f && false_text.empty()) false_text = v;
-      else fits = false;
+      if (l == t) {
+        if (true_text.empty()) true_text = v;
+      } else if (l == f) {
+        if (false_text.empty()) false_text = v;
+      } else {
+        fits = false;
+      }
     }
     if (!fits) continue;
     // Keep the file's capitalisation ("Yes"/"No") for the value not seen too.
