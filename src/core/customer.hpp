@@ -20,3 +20,17 @@ struct Customer {
 };
 
 }  // namespace churnwatch::core
+
+#include "core/schema.hpp"
+
+namespace churnwatch::core {
+
+// Builds a customer from typed attribute values (already checked against
+// `schema`): pulls out the id, display name and label. Throws Invalid when
+// the id attribute is missing or empty.
+Customer customer_from_attributes(const DatasetSchema& schema, nlohmann::json attributes);
+
+// The customer as the API shows it.
+nlohmann::json customer_to_json(const Customer& c);
+
+}  // namespace churnwatch::core

@@ -1,0 +1,86 @@
+// churnwatch serve: the API, the web UI and (as later parts land) the
+// embedded worker and scheduler, in one process. This is the composition
+// root: backends are chosen here, once, from the configuration.
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <filesystem>
+#include <iostream>
+
+#include "cli/commands.hpp"
+#include "cli/runtime.hpp"
+#include "http/api/routes.hpp"
+#include "http/server.hpp"
+
+namespace churnwatch::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+// The built UI: the configured folder, else web/dist beside the source tree
+// the binary was built from, else beside the binary.
+std::string find_web_dir(const core::Config& config) {
+  if (!config.web_dir.empty()) return config.web_dir;
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  for (const fs::path& candidate : {exe.parent_path().parent_path() / "web" / "dist", exe.parent_path() / "web"}) {
+    if (!ec && fs::exists(candidate / "index.html")) return candidate.string();
+  }
+  return "";
+}
+
+int run_serve(const core::Config& config) {
+  // Block the stop signals in every thread; this thread waits for them below.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  auto store = open_runtime_store(config);
+  services::TokenSigner signer(load_jwt_secret(config), config.access_token_ttl_seconds);
+  services::Accounts accounts(*store, signer);
+  services::Customers customers(*store);
+  services::SchemaService schema(*store);
+
+  if (auto pw = accounts.ensure_admin(config.admin_password)) {
+    std::cout << "created the first user: admin / " << (config.admin_password.empty() ? *pw : "(CHURNWATCH_ADMIN_PASSWORD)")
+              << "  (shown once; change it with churnwatch user set-password)\n";
+  }
+
+  http::ApiContext ctx{*store, accounts, customers, schema};
+  http::ServerOptions options;
+  core::split_listen(config.listen, options.host, options.port);
+  options.threads = config.threads;
+  options.max_body_bytes = config.max_body_bytes;
+  options.static_dir = find_web_dir(config);
+  http::Server server(options, http::build_api_router(ctx));
+  server.start();
+
+  const std::string host = options.host == "0.0.0.0" ? "127.0.0.1" : options.host;
+  std::cout << "churnwatch is serving on http://" << host << ':' << server.port() << "/  (API: /api/v1, "
+            << "description: /api/v1/openapi.json, data: " << config.store_url() << ")" << std::endl;
+  if (options.static_dir.empty())
+    spdlog::warn(R"({"msg":"web UI not found; serving the API only","hint":"make build builds web/dist"})");
+
+  int sig = 0;
+  sigwait(&signals, &sig);
+  std::cout << "received " << (sig == SIGINT ? "SIGINT" : "SIGTERM") << ", draining requests and stopping" << std::endl;
+  server.stop(10);
+  server.wait();
+  return 0;
+}
+
+}  // namespace
+
+void add_serve_command(CLI::App& app, core::Config& config, Action& action) {
+  auto* serve = app.add_subcommand("serve", "Serve the API and web UI");
+  add_store_options(*serve, config);
+  serve->add_option("--listen", config.listen, "host:port to listen on (env CHURNWATCH_LISTEN)")->capture_default_str();
+  serve->add_option("--web-dir", config.web_dir, "Built web UI folder (env CHURNWATCH_WEB_DIR)");
+  serve->add_option("--threads", config.threads, "Server threads; 0 = all cores (env CHURNWATCH_THREADS)");
+  serve->callback([&config, &action] { action = [&config] { return run_serve(config); }; });
+}
+
+}  // namespace churnwatch::cli

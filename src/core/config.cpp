@@ -1,0 +1,70 @@
+#include "core/config.hpp"
+
+#include <charconv>
+#include <cstdlib>
+
+#include "core/errors.hpp"
+
+namespace churnwatch::core {
+namespace {
+
+const char* env(const char* name) {
+  const char* v = std::getenv(name);
+  return (v && *v) ? v : nullptr;
+}
+
+template <typename T>
+void env_number(const char* name, T& out) {
+  const char* v = env(name);
+  if (!v) return;
+  std::string_view s(v);
+  T parsed{};
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), parsed);
+  if (ec != std::errc() || ptr != s.data() + s.size())
+    throw Invalid(std::string("environment variable ") + name + " must be a whole number, got '" +
+                  v + "'");
+  out = parsed;
+}
+
+void env_string(const char* name, std::string& out) {
+  if (const char* v = env(name)) out = v;
+}
+
+}  // namespace
+
+std::string Config::store_url() const {
+  if (!database_url.empty()) return database_url;
+  return "sqlite://" + data_dir + "/churnwatch.db";
+}
+
+Config config_from_env() {
+  Config c;
+  env_string("CHURNWATCH_LISTEN", c.listen);
+  env_string("CHURNWATCH_DATA_DIR", c.data_dir);
+  env_string("CHURNWATCH_DATABASE_URL", c.database_url);
+  env_string("CHURNWATCH_WEB_DIR", c.web_dir);
+  env_string("CHURNWATCH_JWT_SECRET", c.jwt_secret);
+  env_string("CHURNWATCH_LOG_LEVEL", c.log_level);
+  env_string("CHURNWATCH_ADMIN_PASSWORD", c.admin_password);
+  env_number("CHURNWATCH_ACCESS_TOKEN_TTL", c.access_token_ttl_seconds);
+  env_number("CHURNWATCH_MAX_BODY_BYTES", c.max_body_bytes);
+  env_number("CHURNWATCH_THREADS", c.threads);
+  return c;
+}
+
+void split_listen(const std::string& listen, std::string& host, unsigned short& port) {
+  auto colon = listen.rfind(':');
+  if (colon == std::string::npos || colon + 1 == listen.size())
+    throw Invalid("listen address must be host:port, got '" + listen + "'");
+  host = listen.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.empty()) host = "0.0.0.0";
+  std::string_view p(listen.data() + colon + 1, listen.size() - colon - 1);
+  unsigned value = 0;
+  auto [ptr, ec] = std::from_chars(p.data(), p.data() + p.size(), value);
+  if (ec != std::errc() || ptr != p.data() + p.size() || value > 65535)
+    throw Invalid("listen port must be 0..65535, got '" + std::string(p) + "'");
+  port = static_cast<unsigned short>(value);
+}
+
+}  // namespace churnwatch::core

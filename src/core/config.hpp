@@ -1,0 +1,38 @@
+// Runtime configuration. Every option has a documented default, can be set by
+// an environment variable, and (for serve) by a command-line flag that wins
+// over the variable. The full list lives in docs/CONFIGURATION.md.
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+namespace churnwatch::core {
+
+struct Config {
+  std::string listen = "127.0.0.1:8080";  // CHURNWATCH_LISTEN
+  std::string data_dir = "data";           // CHURNWATCH_DATA_DIR
+  // CHURNWATCH_DATABASE_URL; empty: sqlite://<data_dir>/churnwatch.db
+  std::string database_url;
+  // CHURNWATCH_WEB_DIR: the built UI; empty: <dir of the binary>/web/dist when it exists.
+  std::string web_dir;
+  // CHURNWATCH_JWT_SECRET; empty: generated once and kept in <data_dir>/jwt.secret (0600).
+  std::string jwt_secret;
+  int access_token_ttl_seconds = 900;               // CHURNWATCH_ACCESS_TOKEN_TTL
+  std::size_t max_body_bytes = 256u << 20;          // CHURNWATCH_MAX_BODY_BYTES
+  int threads = 0;                                  // CHURNWATCH_THREADS; 0: all cores
+  std::string log_level = "info";                   // CHURNWATCH_LOG_LEVEL
+  // CHURNWATCH_ADMIN_PASSWORD: the first admin's password; empty: random, printed once.
+  std::string admin_password;
+
+  // The store URL to open: database_url, or SQLite in the data dir.
+  std::string store_url() const;
+};
+
+// Defaults overridden by the CHURNWATCH_* environment variables. Throws
+// Invalid naming the variable when a value does not parse.
+Config config_from_env();
+
+// Splits "host:port" ("[::1]:8080" for IPv6). Throws Invalid when malformed.
+void split_listen(const std::string& listen, std::string& host, unsigned short& port);
+
+}  // namespace churnwatch::core
