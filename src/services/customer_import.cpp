@@ -79,13 +79,16 @@ class Importer {
     if (!errors_.empty()) errors_.raise(options_.source);
 
     writer_ = store_.begin_write(options_.mode);
-    for (auto& rec : sample) {
-      if (errors_.full()) break;
-      import_record(rec);
+    for (std::size_t i = 0; i < sample.size() && !errors_.full(); ++i) {
+      import_record(sample[i]);
+      maybe_report_progress(sample_bytes_[i]);
     }
     sample.clear();
     CsvRecord rec;
-    while (!errors_.full() && read(rec)) import_record(rec);
+    while (!errors_.full() && read(rec)) {
+      import_record(rec);
+      maybe_report_progress(reader.bytes_read());
+    }
     if (!errors_.empty()) errors_.raise(options_.source);  // the writer rolls back
 
     result_.schema_version =
@@ -124,7 +127,10 @@ class Importer {
       return;
     }
     CsvRecord rec;
-    while (sample.size() < kSampleRows && read(rec)) sample.push_back(rec);
+    while (sample.size() < kSampleRows && read(rec)) {
+      sample.push_back(rec);
+      sample_bytes_.push_back(reader_->bytes_read());
+    }
     std::vector<std::vector<std::string>> rows;
     rows.reserve(sample.size());
     for (const auto& r : sample) rows.push_back(r.cells);
@@ -244,13 +250,11 @@ class Importer {
                     id_column_);
         return;
     }
-    maybe_report_progress();
   }
 
   // Every kProgressRows rows or 1% of the input, whichever comes first.
-  void maybe_report_progress() {
+  void maybe_report_progress(std::size_t bytes) {
     if (!options_.progress) return;
-    const std::size_t bytes = reader_->bytes_read();
     if (++rows_since_report_ < kProgressRows && bytes < next_report_bytes_) return;
     rows_since_report_ = 0;
     double fraction = 0;
@@ -271,7 +275,8 @@ class Importer {
   bool inferred_ = false;
   bool save_schema_ = false;
   std::vector<std::string> header_;
-  std::vector<int> column_attr_;  // header column -> schema attribute
+  std::vector<int> column_attr_;           // header column -> schema attribute
+  std::vector<std::size_t> sample_bytes_;  // input read when each sample record was
   std::unordered_map<std::string, long> first_line_;
   long id_column_ = 1;
   std::int64_t rows_since_report_ = 0;

@@ -34,7 +34,7 @@ TEST(CsvReader, ReadsSimpleRecordsWithLineNumbers) {
 }
 
 TEST(CsvReader, QuotedFieldsKeepCommasQuotesAndSpaces) {
-  auto recs = read_all("name,note\n\"Smith, J\",\"said \"\"hi\"\"\"\n  padded , \"\"\n");
+  auto recs = read_all("name,note\n\"Smith, J\",\"said \"\"hi\"\"\"\n  padded ,\"\"\n");
   ASSERT_EQ(recs.size(), 3u);
   EXPECT_EQ(recs[1].cells, (Cells{"Smith, J", "said \"hi\""}));
   EXPECT_EQ(recs[2].cells, (Cells{"  padded ", ""}));
@@ -108,11 +108,11 @@ TEST(CsvReader, LinesLongerThanOneChunkAndManyRecords) {
   CsvRecord rec;
   long count = 0;
   while (reader.next(rec)) {
-    if (count == 2) EXPECT_EQ(rec.cells[1].size(), big.size());
+    if (count >= 1 && count <= 3) EXPECT_EQ(rec.cells[1].size(), big.size());
     ++count;
     EXPECT_EQ(rec.line, count);
   }
-  EXPECT_EQ(count, 20000);
+  EXPECT_EQ(count, 20001);  // with the header
   EXPECT_EQ(reader.bytes_read(), text.size());
 }
 
