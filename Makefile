@@ -1,0 +1,32 @@
+# The front door. `make run` and `make test` do all set-up on a fresh
+# Debian 12 machine; see README.md.
+BUILD   ?= build
+JOBS    ?= $(shell nproc)
+export CCACHE_DIR ?= $(CURDIR)/$(BUILD)/.ccache
+
+.PHONY: all deps build run test test-unit bench clean format
+
+all: build
+
+deps:
+	@scripts/deps.sh
+
+build: deps
+	@cmake --preset release >/dev/null
+	@cmake --build --preset release -j $(JOBS)
+	@echo "built $(BUILD)/churnwatch"
+
+run: build
+	@scripts/run.sh
+
+test: build
+	@scripts/test.sh
+
+bench: build
+	@bench/run_all.sh
+
+format:
+	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
+
+clean:
+	rm -rf $(BUILD) build-debug build-asan

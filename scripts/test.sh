@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# make test: every suite against the one build in build/. Unit, store,
+# service and HTTP suites run through CTest (real SQLite files, a real HTTP
+# server on a loopback port).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export CHURNWATCH_SHARED_DATA="${CHURNWATCH_SHARED_DATA:-$(cd .. && pwd)/shared/data}"
+[ -f "$CHURNWATCH_SHARED_DATA/Churn_Modelling.csv" ] ||
+  echo "note: $CHURNWATCH_SHARED_DATA/Churn_Modelling.csv is absent; tests on the bank table will be skipped"
+
+ctest --test-dir build --output-on-failure -j "$(nproc)" --timeout 300

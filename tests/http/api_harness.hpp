@@ -1,0 +1,109 @@
+// A real churnwatch API for tests: a SQLite store in a temporary folder, the
+// production router, a Server on a loopback port, and one signed-in user per
+// role. Suites talk to it over real sockets with TestClient.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+
+#include "http/api/routes.hpp"
+#include "http/server.hpp"
+#include "http/test_client.hpp"
+#include "services/accounts.hpp"
+#include "services/customers.hpp"
+#include "services/schema_service.hpp"
+#include "storage/store.hpp"
+
+namespace churnwatch::test_support {
+
+inline std::string fixture_text(const std::string& name) {
+  std::ifstream in(std::string(CHURNWATCH_SOURCE_DIR) + "/tests/fixtures/" + name, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+class ApiHarness {
+ public:
+  ApiHarness() {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("churnwatch-api-" + std::to_string(::getpid()) + "-" + std::to_string(counter()++));
+    std::filesystem::create_directories(dir_);
+    store_ = storage::open_store((dir_ / "test.db").string());
+    signer_ = std::make_unique<services::TokenSigner>(std::string(48, 'k'), 900);
+    accounts_ = std::make_unique<services::Accounts>(*store_, *signer_);
+    customers_ = std::make_unique<services::Customers>(*store_);
+    schema_ = std::make_unique<services::SchemaService>(*store_);
+    ctx_ = std::make_unique<http::ApiContext>(http::ApiContext{*store_, *accounts_, *customers_, *schema_});
+    http::ServerOptions options;
+    options.port = 0;
+    options.threads = 2;
+    server_ = std::make_unique<http::Server>(options, http::build_api_router(*ctx_, &access_));
+    server_->start();
+    for (const char* role : {"admin", "analyst", "viewer"}) {
+      accounts_->create_user(std::string(role) + "-user", "password-" + std::string(role), role);
+      tokens_[role] = login(std::string(role) + "-user", "password-" + std::string(role));
+    }
+  }
+  ~ApiHarness() {
+    server_->stop(2);
+    server_->wait();
+    server_.reset();
+    store_.reset();
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+
+  unsigned short port() const { return server_->port(); }
+  storage::Store& store() { return *store_; }
+  services::Accounts& accounts() { return *accounts_; }
+  const std::vector<http::RouteAccess>& access() const { return access_; }
+  const std::string& token(const std::string& role) { return tokens_.at(role); }
+
+  std::string login(const std::string& user, const std::string& password) {
+    TestClient c(port());
+    auto r = c.request("POST", "/api/v1/auth/login",
+                       nlohmann::json{{"username", user}, {"password", password}}.dump(),
+                       {{"Content-Type", "application/json"}});
+    if (r.status != 200) throw std::runtime_error("login failed: " + r.body);
+    return r.json()["access_token"];
+  }
+
+  // A request as `role` ("" for none) with a JSON or CSV body.
+  TestResponse call(const std::string& role, std::string_view method, std::string_view target,
+                    std::string_view body = {}, std::string content_type = "application/json") {
+    TestClient c(port());
+    Headers h;
+    if (!role.empty()) h.emplace_back("Authorization", "Bearer " + token(role));
+    if (!body.empty()) h.emplace_back("Content-Type", content_type);
+    return c.request(method, target, body, h);
+  }
+
+  TestResponse import_fixture(const std::string& name, const std::string& mode = "insert") {
+    return call("analyst", "POST", "/api/v1/customers/import?mode=" + mode, fixture_text(name), "text/csv");
+  }
+
+ private:
+  static int& counter() {
+    static int n = 0;
+    return n;
+  }
+  std::filesystem::path dir_;
+  std::unique_ptr<storage::Store> store_;
+  std::unique_ptr<services::TokenSigner> signer_;
+  std::unique_ptr<services::Accounts> accounts_;
+  std::unique_ptr<services::Customers> customers_;
+  std::unique_ptr<services::SchemaService> schema_;
+  std::unique_ptr<http::ApiContext> ctx_;
+  std::vector<http::RouteAccess> access_;
+  std::unique_ptr<http::Server> server_;
+  std::map<std::string, std::string> tokens_;
+};
+
+}  // namespace churnwatch::test_support
