@@ -90,8 +90,10 @@ std::string customer_order(const CustomerQuery& q, const SqlDialect& d, SqlParam
 }
 
 void bind_params(soci::statement& st, std::vector<SqlParam>& params) {
-  for (SqlParam& p : params) {
-    std::visit([&](auto& v) { st.exchange(soci::use(v)); }, p);
+  // Bound by name: placeholders may appear in the text in any order.
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    std::string name = "p" + std::to_string(i + 1);
+    std::visit([&](auto& v) { st.exchange(soci::use(v, name)); }, params[i]);
   }
 }
 

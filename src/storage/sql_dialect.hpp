@@ -3,8 +3,8 @@
 // types, how a write transaction starts. Every other piece of SQL in the
 // storage layer is written once against these helpers.
 //
-// Placeholders are SOCI's named form (":p1", ":p2", ...) bound by position,
-// so the same text works with both backends. Values, attribute names and JSON
+// Placeholders are SOCI's named form (":p1", ":p2", ...) bound by name, so
+// the same text works with both backends whatever order they appear in. Values, attribute names and JSON
 // paths are always bound, never spliced into the SQL text.
 #pragma once
 

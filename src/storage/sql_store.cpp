@@ -120,10 +120,10 @@ CustomerPage SqlStore::list_customers(const CustomerQuery& q) {
 void SqlStore::for_each_customer(const CustomerQuery& q,
                                  const std::function<void(const core::Customer&)>& fn) {
   SqlParams params;
-  std::string sql_text = std::string("SELECT ") + kCustomerColumns + " FROM customers" +
-                         customer_where(q, dialect_, params) +
-                         customer_order(q, dialect_, params) +
-                         dialect_.limit_offset(q.limit, q.offset, params);
+  std::string sql_text = std::string("SELECT ") + kCustomerColumns + " FROM customers";
+  sql_text += customer_where(q, dialect_, params);
+  sql_text += customer_order(q, dialect_, params);
+  sql_text += dialect_.limit_offset(q.limit, q.offset, params);
   auto sql = readers_->borrow();
   soci::transaction tx(*sql);
   CustomerRow row;

@@ -7,6 +7,7 @@
 #include "storage/migrations.hpp"
 #include "storage/sql_store.hpp"
 #include "storage/sqlite_writer.hpp"
+#include "storage/wal_checkpointer.hpp"
 
 namespace churnwatch::storage {
 
@@ -44,17 +45,22 @@ std::unique_ptr<soci::session> open_session(const std::string& path) {
 
 class SqliteStore final : public SqlStore {
  public:
-  SqliteStore(std::unique_ptr<soci::session> writer, std::unique_ptr<SessionPool> readers)
-      : SqlStore(SqlDialect(Dialect::kSqlite), std::move(readers)), writer_(std::move(writer)) {}
+  SqliteStore(const std::string& path, std::unique_ptr<soci::session> writer,
+              std::unique_ptr<SessionPool> readers)
+      : SqlStore(SqlDialect(Dialect::kSqlite), std::move(readers)),
+        writer_(std::move(writer)),
+        checkpointer_(path) {}
 
  protected:
   std::unique_ptr<CustomerWriter> open_writer(WriteMode mode,
                                               std::unique_lock<std::mutex> lock) override {
-    return open_sqlite_writer(*writer_, mode, std::move(lock));
+    return open_sqlite_writer(*writer_, mode, std::move(lock),
+                              [this] { checkpointer_.request(); });
   }
 
  private:
   std::unique_ptr<soci::session> writer_;
+  WalCheckpointer checkpointer_;
 };
 
 }  // namespace
@@ -73,8 +79,15 @@ std::unique_ptr<Store> open_sqlite_store(const std::string& path) {
     rethrow_as_store_error("opening '" + path + "'");
   }
   apply_migrations(*writer, SqlDialect(Dialect::kSqlite));
+  try {
+    // The writer's commits leave checkpoints to the WalCheckpointer; the read
+    // sessions keep SQLite's automatic ones for their small writes.
+    *writer << "PRAGMA wal_autocheckpoint = 0";
+  } catch (...) {
+    rethrow_as_store_error("opening '" + path + "'");
+  }
   auto readers = std::make_unique<SessionPool>(kReadSessions, [&] { return open_session(path); });
-  return std::make_unique<SqliteStore>(std::move(writer), std::move(readers));
+  return std::make_unique<SqliteStore>(path, std::move(writer), std::move(readers));
 }
 
 }  // namespace churnwatch::storage

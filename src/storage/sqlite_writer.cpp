@@ -3,9 +3,12 @@
 #include <soci/sqlite3/soci-sqlite3.h>
 #include <spdlog/spdlog.h>
 
+#include <chrono>
+
 #include "core/clock.hpp"
 #include "core/errors.hpp"
 #include "storage/db_errors.hpp"
+#include "storage/json_text.hpp"
 #include "storage/sql_store.hpp"
 
 namespace churnwatch::storage {
@@ -17,7 +20,7 @@ using namespace sqlite_api;
 // Page cache while a writer is open (negative: KiB). A bulk import touches
 // the whole customers table and its id index; keeping them in memory until
 // commit is what makes a million rows take seconds, not minutes.
-constexpr const char* kBulkCacheSize = "PRAGMA cache_size = -262144";
+constexpr const char* kBulkCacheSize = "PRAGMA cache_size = -524288";
 constexpr const char* kNormalCacheSize = "PRAGMA cache_size = -16384";
 
 class Statement {
@@ -60,11 +63,13 @@ void exec(sqlite3* db, const char* sql, std::string_view action) {
 
 class SqliteCustomerWriter final : public CustomerWriter {
  public:
-  SqliteCustomerWriter(soci::session& sql, WriteMode mode, std::unique_lock<std::mutex> lock)
+  SqliteCustomerWriter(soci::session& sql, WriteMode mode, std::unique_lock<std::mutex> lock,
+                       std::function<void()> on_commit)
       : sql_(sql),
         db_(static_cast<soci::sqlite3_session_backend*>(sql.get_backend())->conn_),
         mode_(mode),
-        lock_(std::move(lock)) {
+        lock_(std::move(lock)),
+        on_commit_(std::move(on_commit)) {
     exec(db_, kBulkCacheSize, "starting an import");
     exec(db_, "BEGIN IMMEDIATE", "starting an import");
     open_ = true;
@@ -98,9 +103,8 @@ class SqliteCustomerWriter final : public CustomerWriter {
   PutOutcome put(const core::Customer& c) override {
     require_open();
     if (c.external_id.empty()) throw core::Invalid("a customer needs a non-empty id");
-    attributes_.clear();
-    attributes_ = c.attributes.dump();
-    now_ = core::now_iso8601();
+    write_json(c.attributes, attributes_);
+    refresh_now();
     bind(*insert_, c);
     if (insert_->run("storing a customer") == 1) return PutOutcome::kCreated;
     if (mode_ != WriteMode::kUpsert) return PutOutcome::kDuplicate;
@@ -130,11 +134,23 @@ class SqliteCustomerWriter final : public CustomerWriter {
   void commit() override {
     require_open();
     finish("COMMIT");
+    if (on_commit_) on_commit_();
   }
 
  private:
   void require_open() const {
     if (!open_) throw std::logic_error("CustomerWriter used after commit");
+  }
+
+  // The timestamp text changes once per millisecond; formatting it for every
+  // row would cost an import a noticeable share of its time.
+  void refresh_now() {
+    auto now = std::chrono::system_clock::now();
+    auto ms = std::chrono::time_point_cast<std::chrono::milliseconds>(now);
+    if (ms != now_ms_) {
+      now_ms_ = ms;
+      now_ = core::to_iso8601(now);
+    }
   }
 
   void bind(Statement& st, const core::Customer& c) {
@@ -166,16 +182,19 @@ class SqliteCustomerWriter final : public CustomerWriter {
   sqlite3* db_;
   WriteMode mode_;
   std::unique_lock<std::mutex> lock_;
+  std::function<void()> on_commit_;
   bool open_ = false;
   std::unique_ptr<Statement> insert_, update_, remove_;
   std::string attributes_, now_;
+  std::chrono::time_point<std::chrono::system_clock, std::chrono::milliseconds> now_ms_{};
 };
 
 }  // namespace
 
 std::unique_ptr<CustomerWriter> open_sqlite_writer(soci::session& sql, WriteMode mode,
-                                                   std::unique_lock<std::mutex> lock) {
-  return std::make_unique<SqliteCustomerWriter>(sql, mode, std::move(lock));
+                                                   std::unique_lock<std::mutex> lock,
+                                                   std::function<void()> on_commit) {
+  return std::make_unique<SqliteCustomerWriter>(sql, mode, std::move(lock), std::move(on_commit));
 }
 
 }  // namespace churnwatch::storage
