@@ -408,6 +408,9 @@ class Session : public std::enable_shared_from_this<Session> {
 }  // namespace
 
 struct Server::Impl : ServerState {
+  // Keeps the I/O threads running while handlers are on the pool and no
+  // socket operation is pending (otherwise run() would return mid-drain).
+  std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
   std::optional<tcp::acceptor> acceptor;
   std::optional<net::steady_timer> retry_timer;
   std::vector<std::thread> threads;
@@ -470,6 +473,7 @@ void Server::start() {
   // Handlers may block for seconds (imports, training): they run on their
   // own pool so the I/O threads keep serving other connections.
   s.pool = std::make_unique<net::thread_pool>(static_cast<std::size_t>(std::max(4, 2 * threads)));
+  s.work.emplace(s.ioc.get_executor());
   s.accept();
   for (int i = 0; i < threads; ++i) {
     s.threads.emplace_back([&s] {
@@ -515,6 +519,7 @@ void Server::stop(int drain_seconds) {
     std::unique_lock lock(s.mu);
     s.cv.wait_for(lock, std::chrono::milliseconds(200), [&s] { return s.sessions.empty(); });
   }
+  s.work.reset();
   s.ioc.stop();
   for (auto& t : s.threads) t.join();
   s.threads.clear();
