@@ -1,0 +1,113 @@
+// HTTP client for the churnwatch REST API. The access token lives in this
+// module's memory only (never in storage): a reload means signing in again.
+import type { components } from './schema';
+
+export type Problem = components['schemas']['Problem'];
+export type FieldError = NonNullable<Problem['errors']>[number];
+export type User = components['schemas']['User'];
+export type Role = components['schemas']['Role'];
+export type Attribute = components['schemas']['Attribute'];
+export type DatasetSchema = components['schemas']['DatasetSchema'];
+export type Customer = components['schemas']['Customer'];
+export type CustomerPage = components['schemas']['CustomerPage'];
+export type ImportResult = components['schemas']['ImportResult'];
+export type LoginResponse = components['schemas']['LoginResponse'];
+
+/** A failed request: the problem document the server sent, or one made up from the status. */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly problem: Problem;
+
+  constructor(problem: Problem) {
+    super(problem.detail || problem.title);
+    this.name = 'ApiError';
+    this.status = problem.status;
+    this.problem = problem;
+  }
+
+  get fieldErrors(): FieldError[] {
+    return this.problem.errors ?? [];
+  }
+
+  /** First message per field, for showing beside form inputs. */
+  byField(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const e of this.fieldErrors) if (e.field && !(e.field in out)) out[e.field] = e.message;
+    return out;
+  }
+}
+
+/** Turns any non-2xx response into an ApiError, reading problem+json when present. */
+export async function parseProblem(response: Response): Promise<ApiError> {
+  const type = response.headers.get('content-type') ?? '';
+  const fallback: Problem = {
+    type: 'about:blank',
+    title: response.statusText || `HTTP ${response.status}`,
+    status: response.status,
+  };
+  if (type.includes('json')) {
+    try {
+      const body = (await response.json()) as Partial<Problem>;
+      if (body && typeof body === 'object') {
+        return new ApiError({
+          ...fallback,
+          ...body,
+          status: typeof body.status === 'number' ? body.status : response.status,
+          title: body.title || fallback.title,
+          errors: Array.isArray(body.errors) ? body.errors : undefined,
+        });
+      }
+    } catch {
+      /* a body that is not JSON: keep the fallback */
+    }
+  }
+  return new ApiError(fallback);
+}
+
+let accessToken: string | null = null;
+let onUnauthorized: (() => void) | null = null;
+
+export function setAccessToken(token: string | null) {
+  accessToken = token;
+}
+export function getAccessToken() {
+  return accessToken;
+}
+/** Called when the server answers 401 to an authenticated request (expired or revoked token). */
+export function setUnauthorizedHandler(handler: (() => void) | null) {
+  onUnauthorized = handler;
+}
+
+export interface RequestOptions {
+  method?: string;
+  json?: unknown;
+  body?: BodyInit;
+  contentType?: string;
+  signal?: AbortSignal;
+}
+
+/** Sends a request with the bearer token; returns the raw response or throws ApiError. */
+export async function apiRaw(path: string, options: RequestOptions = {}): Promise<Response> {
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  if (accessToken) headers.Authorization = `Bearer ${accessToken}`;
+  let body = options.body;
+  if (options.json !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    body = JSON.stringify(options.json);
+  } else if (options.contentType) {
+    headers['Content-Type'] = options.contentType;
+  }
+  const response = await fetch(path, { method: options.method ?? 'GET', headers, body, signal: options.signal });
+  if (!response.ok) {
+    const error = await parseProblem(response);
+    if (response.status === 401 && accessToken && onUnauthorized) onUnauthorized();
+    throw error;
+  }
+  return response;
+}
+
+export async function api<T>(path: string, options: RequestOptions = {}): Promise<T> {
+  const response = await apiRaw(path, options);
+  if (response.status === 204) return undefined as T;
+  return (await response.json()) as T;
+}

@@ -1,0 +1,52 @@
+// Builds the list endpoint's query string from the UI's filter model.
+// Contract (see openapi.json): `Attr=v`, `Attr[gte]=n`, `Attr[lte]=n`,
+// `Attr[in]=a,b`; plus limit, offset, sort (`-` prefix = descending) and q.
+
+export type Filter =
+  | { kind: 'equals'; attribute: string; value: string }
+  | { kind: 'range'; attribute: string; min?: string; max?: string }
+  | { kind: 'in'; attribute: string; values: string[] };
+
+export interface ListQuery {
+  limit?: number;
+  offset?: number;
+  sort?: { attribute: string; descending: boolean } | null;
+  q?: string;
+  filters?: Filter[];
+}
+
+/** Adds the filters to `params`; empty parts (blank bounds, empty lists) are left out. */
+export function appendFilters(params: URLSearchParams, filters: Filter[] = []) {
+  for (const f of filters) {
+    switch (f.kind) {
+      case 'equals':
+        if (f.value !== '') params.append(f.attribute, f.value);
+        break;
+      case 'range':
+        if (f.min !== undefined && f.min.trim() !== '') params.append(`${f.attribute}[gte]`, f.min.trim());
+        if (f.max !== undefined && f.max.trim() !== '') params.append(`${f.attribute}[lte]`, f.max.trim());
+        break;
+      case 'in':
+        if (f.values.length > 0) params.append(`${f.attribute}[in]`, f.values.join(','));
+        break;
+    }
+  }
+  return params;
+}
+
+export function buildListParams(query: ListQuery): URLSearchParams {
+  const params = new URLSearchParams();
+  if (query.limit !== undefined) params.set('limit', String(query.limit));
+  if (query.offset) params.set('offset', String(query.offset));
+  if (query.sort) params.set('sort', (query.sort.descending ? '-' : '') + query.sort.attribute);
+  if (query.q && query.q.trim() !== '') params.set('q', query.q.trim());
+  appendFilters(params, query.filters);
+  return params;
+}
+
+/** True when the filter narrows the list (so it counts as active in the UI). */
+export function isActive(f: Filter): boolean {
+  if (f.kind === 'equals') return f.value !== '';
+  if (f.kind === 'range') return Boolean(f.min?.trim() || f.max?.trim());
+  return f.values.length > 0;
+}

@@ -1,0 +1,318 @@
+import * as React from 'react';
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { Link, useNavigate } from 'react-router';
+import { ArrowDown, ArrowUp, ArrowUpDown, ChevronLeft, ChevronRight, Download, Filter as FilterIcon, Pencil, Plus, Search, Trash2 } from 'lucide-react';
+import { api, type Customer, type CustomerPage } from '@/api/client';
+import { errorMessage, useSchema } from '@/api/hooks';
+import { buildListParams, isActive, type Filter, type ListQuery } from '@/api/query';
+import { useCan } from '@/auth/auth';
+import { PageHeader } from '@/components/layout';
+import { CustomerDialog } from '@/components/customer_dialog';
+import { CustomerFilters } from '@/components/customer_filters';
+import { Button } from '@/components/ui/button';
+import { Card } from '@/components/ui/card';
+import { Checkbox } from '@/components/ui/checkbox';
+import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle } from '@/components/ui/dialog';
+import { Input } from '@/components/ui/input';
+import { Table, TBody, TD, TH, THead, TR } from '@/components/ui/table';
+import { useToast } from '@/components/ui/toast';
+import { Badge } from '@/components/ui/badge';
+import { downloadFile } from '@/lib/download';
+import { formatValue } from '@/lib/schema';
+import { cn, numberFormat } from '@/lib/utils';
+
+const kPageSize = 25;
+
+function useDebounced<T>(value: T, ms: number): T {
+  const [v, setV] = React.useState(value);
+  React.useEffect(() => {
+    const t = setTimeout(() => setV(value), ms);
+    return () => clearTimeout(t);
+  }, [value, ms]);
+  return v;
+}
+
+export function CustomersPage() {
+  const schema = useSchema();
+  const canWrite = useCan('analyst');
+  const navigate = useNavigate();
+  const toast = useToast();
+  const queryClient = useQueryClient();
+
+  const [offset, setOffset] = React.useState(0);
+  const [sort, setSort] = React.useState<ListQuery['sort']>(null);
+  const [search, setSearch] = React.useState('');
+  const q = useDebounced(search, 300);
+  const [filters, setFilters] = React.useState<Filter[]>([]);
+  const [showFilters, setShowFilters] = React.useState(false);
+  const [selected, setSelected] = React.useState<Set<string>>(new Set());
+  const [editing, setEditing] = React.useState<Customer | undefined>();
+  const [dialogOpen, setDialogOpen] = React.useState(false);
+  const [confirmDelete, setConfirmDelete] = React.useState(false);
+
+  const activeFilters = filters.filter(isActive);
+  const filterKey = JSON.stringify(activeFilters);
+  React.useEffect(() => setOffset(0), [q, filterKey, sort]);
+
+  const query: ListQuery = { limit: kPageSize, offset, sort, q, filters: activeFilters };
+  const page = useQuery({
+    queryKey: ['customers', 'list', offset, sort, q, filterKey],
+    queryFn: () => api<CustomerPage>(`/api/v1/customers?${buildListParams(query)}`),
+    enabled: Boolean(schema.data),
+    placeholderData: keepPreviousData,
+  });
+
+  const bulkDelete = useMutation({
+    mutationFn: (ids: string[]) =>
+      api<{ deleted?: number }>('/api/v1/customers/bulk', { method: 'POST', json: { delete: ids } }),
+    onSuccess: (r) => {
+      toast(`Deleted ${r.deleted ?? 0} customers`);
+      setSelected(new Set());
+      setConfirmDelete(false);
+      queryClient.invalidateQueries({ queryKey: ['customers'] });
+      queryClient.invalidateQueries({ queryKey: ['dashboard'] });
+    },
+    onError: (e) => toast(errorMessage(e), 'error'),
+  });
+
+  const attributes = (schema.data?.attributes ?? []).filter((a) => a.role !== 'ignored' && a.role !== 'id' && a.role !== 'display');
+  const idAttr = schema.data?.attributes.find((a) => a.role === 'id');
+  const displayAttr = schema.data?.attributes.find((a) => a.role === 'display');
+  const items = page.data?.items ?? [];
+  const total = page.data?.total ?? 0;
+  const allOnPage = items.length > 0 && items.every((c) => selected.has(c.id));
+  const someOnPage = items.some((c) => selected.has(c.id));
+
+  function toggleSort(name: string) {
+    setSort((s) => (s?.attribute !== name ? { attribute: name, descending: false } : s.descending ? null : { attribute: name, descending: true }));
+  }
+
+  async function exportCsv() {
+    const params = buildListParams({ sort, q, filters: activeFilters });
+    params.set('format', 'csv');
+    try {
+      await downloadFile(`/api/v1/customers/export?${params}`, 'customers.csv');
+    } catch (e) {
+      toast(errorMessage(e), 'error');
+    }
+  }
+
+  function SortHeader({ name, label, className }: { name: string; label: string; className?: string }) {
+    const active = sort?.attribute === name;
+    const Icon = !active ? ArrowUpDown : sort!.descending ? ArrowDown : ArrowUp;
+    return (
+      <TH aria-sort={active ? (sort!.descending ? 'descending' : 'ascending') : 'none'} className={className}>
+        <button
+          type="button"
+          onClick={() => toggleSort(name)}
+          className="-mx-1 inline-flex items-center gap-1 rounded px-1 py-0.5 uppercase hover:text-foreground focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring"
+        >
+          {label}
+          <Icon className={cn('size-3.5', !active && 'opacity-40')} aria-hidden />
+        </button>
+      </TH>
+    );
+  }
+
+  if (schema.isSuccess && !schema.data) {
+    return (
+      <>
+        <PageHeader title="Customers" />
+        <Card className="p-6 text-sm text-muted-foreground">
+          No customers yet. <Link className="text-primary underline" to="/data">Import a customer table</Link> to begin.
+        </Card>
+      </>
+    );
+  }
+
+  return (
+    <>
+      <PageHeader
+        title="Customers"
+        description={page.data ? `${numberFormat.format(total)} customers${activeFilters.length || q ? ' match' : ''}` : ' '}
+        actions={
+          <>
+            <Button variant="outline" onClick={exportCsv}>
+              <Download /> Export CSV
+            </Button>
+            {canWrite && schema.data && (
+              <Button
+                onClick={() => {
+                  setEditing(undefined);
+                  setDialogOpen(true);
+                }}
+              >
+                <Plus /> Add customer
+              </Button>
+            )}
+          </>
+        }
+      />
+
+      <div className="mb-4 flex flex-col gap-3 sm:flex-row sm:items-center">
+        <div className="relative sm:w-80">
+          <Search className="pointer-events-none absolute left-3 top-1/2 size-4 -translate-y-1/2 text-muted-foreground" aria-hidden />
+          <Input
+            type="search"
+            aria-label="Search customers by id or name"
+            placeholder="Search id or name"
+            className="pl-9"
+            value={search}
+            onChange={(e) => setSearch(e.target.value)}
+          />
+        </div>
+        <Button variant={showFilters ? 'secondary' : 'outline'} aria-expanded={showFilters} aria-controls="filters-panel" onClick={() => setShowFilters((s) => !s)}>
+          <FilterIcon /> Filters
+          {activeFilters.length > 0 && <Badge>{activeFilters.length}</Badge>}
+        </Button>
+        {canWrite && selected.size > 0 && (
+          <Button variant="destructive" className="sm:ml-auto" onClick={() => setConfirmDelete(true)}>
+            <Trash2 /> Delete {selected.size} selected
+          </Button>
+        )}
+      </div>
+      {showFilters && schema.data && (
+        <div id="filters-panel" className="mb-4">
+          <CustomerFilters attributes={schema.data.attributes} filters={filters} onChange={setFilters} />
+        </div>
+      )}
+
+      {page.error && (
+        <p role="alert" className="mb-4 rounded-md border border-destructive/40 bg-destructive/10 px-3 py-2 text-sm text-destructive">
+          {errorMessage(page.error)}
+        </p>
+      )}
+
+      <Card className="overflow-hidden">
+        <Table aria-busy={page.isFetching} aria-label="Customers">
+          <THead>
+            <TR className="hover:bg-transparent">
+              {canWrite && (
+                <TH className="w-10">
+                  <Checkbox
+                    aria-label="Select all on this page"
+                    checked={allOnPage ? true : someOnPage ? 'indeterminate' : false}
+                    onCheckedChange={(c) =>
+                      setSelected((s) => {
+                        const n = new Set(s);
+                        for (const it of items) c ? n.add(it.id) : n.delete(it.id);
+                        return n;
+                      })
+                    }
+                  />
+                </TH>
+              )}
+              {idAttr ? <SortHeader name={idAttr.name} label={idAttr.name} /> : <TH>Id</TH>}
+              {displayAttr && <SortHeader name={displayAttr.name} label={displayAttr.name} />}
+              {attributes.map((a) => (
+                <SortHeader key={a.name} name={a.name} label={a.name} className={a.type === 'number' || a.type === 'integer' ? 'text-right' : undefined} />
+              ))}
+              {canWrite && <TH className="w-12"><span className="sr-only">Actions</span></TH>}
+            </TR>
+          </THead>
+          <TBody>
+            {items.map((c) => (
+              <TR key={c.id} data-state={selected.has(c.id) ? 'selected' : undefined}>
+                {canWrite && (
+                  <TD>
+                    <Checkbox
+                      aria-label={`Select customer ${c.id}`}
+                      checked={selected.has(c.id)}
+                      onCheckedChange={(v) =>
+                        setSelected((s) => {
+                          const n = new Set(s);
+                          v ? n.add(c.id) : n.delete(c.id);
+                          return n;
+                        })
+                      }
+                    />
+                  </TD>
+                )}
+                <TD className="font-medium">
+                  <Link to={`/customers/${encodeURIComponent(c.id)}`} className="text-primary hover:underline focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring rounded-sm">
+                    {c.id}
+                  </Link>
+                </TD>
+                {displayAttr && <TD>{formatValue(c.attributes[displayAttr.name])}</TD>}
+                {attributes.map((a) => (
+                  <TD key={a.name} className={a.type === 'number' || a.type === 'integer' ? 'text-right tabular-nums' : undefined}>
+                    {a.role === 'label' && c.attributes[a.name] === true ? (
+                      <Badge variant="destructive">{formatValue(c.attributes[a.name])}</Badge>
+                    ) : (
+                      formatValue(c.attributes[a.name])
+                    )}
+                  </TD>
+                ))}
+                {canWrite && (
+                  <TD>
+                    <Button
+                      variant="ghost"
+                      size="icon"
+                      aria-label={`Edit customer ${c.id}`}
+                      onClick={() => {
+                        setEditing(c);
+                        setDialogOpen(true);
+                      }}
+                    >
+                      <Pencil />
+                    </Button>
+                  </TD>
+                )}
+              </TR>
+            ))}
+            {page.isSuccess && items.length === 0 && (
+              <TR>
+                <TD colSpan={attributes.length + 4} className="py-10 text-center text-muted-foreground">
+                  No customers match.
+                </TD>
+              </TR>
+            )}
+          </TBody>
+        </Table>
+        <div className="flex items-center justify-between gap-3 border-t px-4 py-3 text-sm text-muted-foreground">
+          <span aria-live="polite">
+            {total > 0
+              ? `${numberFormat.format(offset + 1)}–${numberFormat.format(Math.min(offset + kPageSize, total))} of ${numberFormat.format(total)}`
+              : page.isFetching
+                ? 'Loading…'
+                : '0 customers'}
+          </span>
+          <div className="flex gap-2">
+            <Button variant="outline" size="sm" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - kPageSize))}>
+              <ChevronLeft /> Previous
+            </Button>
+            <Button variant="outline" size="sm" disabled={offset + kPageSize >= total} onClick={() => setOffset(offset + kPageSize)}>
+              Next <ChevronRight />
+            </Button>
+          </div>
+        </div>
+      </Card>
+
+      {schema.data && (
+        <CustomerDialog
+          schema={schema.data}
+          customer={editing}
+          open={dialogOpen}
+          onOpenChange={setDialogOpen}
+          onSaved={(c) => !editing && navigate(`/customers/${encodeURIComponent(c.id)}`)}
+        />
+      )}
+      <Dialog open={confirmDelete} onOpenChange={setConfirmDelete}>
+        <DialogContent>
+          <DialogHeader>
+            <DialogTitle>Delete {selected.size} customers?</DialogTitle>
+            <DialogDescription>This removes them permanently, all or nothing.</DialogDescription>
+          </DialogHeader>
+          <DialogFooter>
+            <Button variant="outline" onClick={() => setConfirmDelete(false)}>
+              Cancel
+            </Button>
+            <Button variant="destructive" disabled={bulkDelete.isPending} onClick={() => bulkDelete.mutate([...selected])}>
+              Delete
+            </Button>
+          </DialogFooter>
+        </DialogContent>
+      </Dialog>
+    </>
+  );
+}

@@ -1,0 +1,331 @@
+// Data: import a CSV (preview and edit the inferred schema first), view the
+// current schema, export everything.
+import * as React from 'react';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { CheckCircle2, Download, FileUp } from 'lucide-react';
+import { api, ApiError, type Attribute, type DatasetSchema, type FieldError, type ImportResult } from '@/api/client';
+import { errorMessage, useSchema } from '@/api/hooks';
+import { useCan } from '@/auth/auth';
+import { PageHeader } from '@/components/layout';
+import { Button } from '@/components/ui/button';
+import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/components/ui/card';
+import { Input } from '@/components/ui/input';
+import { Label } from '@/components/ui/label';
+import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from '@/components/ui/select';
+import { Table, TBody, TD, TH, THead, TR } from '@/components/ui/table';
+import { Badge } from '@/components/ui/badge';
+import { useToast } from '@/components/ui/toast';
+import { downloadFile } from '@/lib/download';
+import { numberFormat } from '@/lib/utils';
+
+const kTypes: Attribute['type'][] = ['number', 'integer', 'boolean', 'category', 'text', 'date'];
+const kRoles: Attribute['role'][] = ['id', 'label', 'feature', 'display', 'ignored'];
+type Mode = 'insert' | 'upsert' | 'replace';
+const kModes: { value: Mode; label: string; hint: string }[] = [
+  { value: 'insert', label: 'Insert', hint: 'add new customers; an existing id fails the import' },
+  { value: 'upsert', label: 'Upsert', hint: 'add new customers and update existing ones' },
+  { value: 'replace', label: 'Replace', hint: 'delete all customers, then load this file' },
+];
+/** Inference needs a sample, not the whole file. */
+const kSampleBytes = 1 << 20;
+
+async function sampleOf(file: File): Promise<string> {
+  if (file.size <= kSampleBytes) return file.text();
+  const text = await file.slice(0, kSampleBytes).text();
+  return text.slice(0, text.lastIndexOf('\n') + 1);
+}
+
+/** Keeps a single label: choosing one demotes any other to feature. */
+export function setRole(attributes: Attribute[], index: number, role: Attribute['role']): Attribute[] {
+  return attributes.map((a, i) => {
+    if (i === index) return { ...a, role };
+    if ((role === 'label' || role === 'id') && a.role === role) return { ...a, role: 'feature' };
+    return a;
+  });
+}
+
+function SchemaEditor({ schema, onChange }: { schema: DatasetSchema; onChange: (s: DatasetSchema) => void }) {
+  const update = (attributes: Attribute[]) => onChange({ ...schema, attributes });
+  return (
+    <Table aria-label="Proposed schema">
+      <THead>
+        <TR className="hover:bg-transparent">
+          <TH>Column</TH>
+          <TH>Type</TH>
+          <TH>Role</TH>
+          <TH>Values</TH>
+        </TR>
+      </THead>
+      <TBody>
+        {schema.attributes.map((a, i) => (
+          <TR key={a.name}>
+            <TD className="font-medium">{a.name}</TD>
+            <TD>
+              <Select
+                value={a.type}
+                onValueChange={(t) => update(schema.attributes.map((x, j) => (j === i ? { ...x, type: t as Attribute['type'] } : x)))}
+              >
+                <SelectTrigger className="w-32" aria-label={`Type of ${a.name}`}>
+                  <SelectValue />
+                </SelectTrigger>
+                <SelectContent>
+                  {kTypes.map((t) => (
+                    <SelectItem key={t} value={t}>
+                      {t}
+                    </SelectItem>
+                  ))}
+                </SelectContent>
+              </Select>
+            </TD>
+            <TD>
+              <Select value={a.role} onValueChange={(r) => update(setRole(schema.attributes, i, r as Attribute['role']))}>
+                <SelectTrigger className="w-32" aria-label={`Role of ${a.name}`}>
+                  <SelectValue />
+                </SelectTrigger>
+                <SelectContent>
+                  {kRoles.map((r) => (
+                    <SelectItem key={r} value={r}>
+                      {r}
+                    </SelectItem>
+                  ))}
+                </SelectContent>
+              </Select>
+            </TD>
+            <TD className="max-w-64 truncate text-muted-foreground">
+              {a.type === 'category' && a.categories?.join(', ')}
+              {a.type === 'boolean' && a.true_text !== undefined && `${a.true_text} = yes, ${a.false_text} = no`}
+            </TD>
+          </TR>
+        ))}
+      </TBody>
+    </Table>
+  );
+}
+
+function ValidationReport({ error }: { error: ApiError }) {
+  const rows: FieldError[] = error.fieldErrors;
+  return (
+    <div role="alert" className="flex flex-col gap-3">
+      <p className="text-sm font-medium text-destructive">
+        {error.problem.title}: {error.problem.detail}. Nothing was imported.
+      </p>
+      {rows.length > 0 && (
+        <Card className="max-h-80 overflow-auto">
+          <Table aria-label="Validation errors">
+            <THead>
+              <TR className="hover:bg-transparent">
+                <TH>Line</TH>
+                <TH>Column</TH>
+                <TH>Field</TH>
+                <TH>Message</TH>
+              </TR>
+            </THead>
+            <TBody>
+              {rows.map((r, i) => (
+                <TR key={i}>
+                  <TD className="tabular-nums">{r.line ?? '—'}</TD>
+                  <TD className="tabular-nums">{r.column ?? '—'}</TD>
+                  <TD className="font-medium">{r.field}</TD>
+                  <TD className="whitespace-normal">{r.message}</TD>
+                </TR>
+              ))}
+            </TBody>
+          </Table>
+        </Card>
+      )}
+    </div>
+  );
+}
+
+function ImportCard() {
+  const queryClient = useQueryClient();
+  const toast = useToast();
+  const [file, setFile] = React.useState<File | null>(null);
+  const [proposal, setProposal] = React.useState<DatasetSchema | null>(null);
+  const [mode, setMode] = React.useState<Mode>('insert');
+  const [result, setResult] = React.useState<ImportResult | null>(null);
+
+  const infer = useMutation({
+    mutationFn: async (f: File) =>
+      api<DatasetSchema>('/api/v1/schema/infer', { method: 'POST', body: await sampleOf(f), contentType: 'text/csv' }),
+    onSuccess: setProposal,
+  });
+  const importFile = useMutation({
+    mutationFn: () => {
+      const form = new FormData();
+      form.append('file', file!, file!.name);
+      if (proposal) form.append('schema', new Blob([JSON.stringify(proposal)], { type: 'application/json' }));
+      return api<ImportResult>(`/api/v1/customers/import?mode=${mode}`, { method: 'POST', body: form });
+    },
+    onSuccess: (r) => {
+      setResult(r);
+      toast(`Imported ${file?.name}`);
+      queryClient.invalidateQueries({ queryKey: ['schema'] });
+      queryClient.invalidateQueries({ queryKey: ['customers'] });
+      queryClient.invalidateQueries({ queryKey: ['dashboard'] });
+    },
+  });
+
+  function choose(f: File | null) {
+    setFile(f);
+    setProposal(null);
+    setResult(null);
+    infer.reset();
+    importFile.reset();
+    if (f) infer.mutate(f);
+  }
+
+  const importError = importFile.error;
+  return (
+    <Card>
+      <CardHeader>
+        <CardTitle>Import customers</CardTitle>
+        <CardDescription>Upload a CSV with a header row. The import is all or nothing.</CardDescription>
+      </CardHeader>
+      <CardContent className="flex flex-col gap-5">
+        <div className="flex flex-col gap-2">
+          <Label htmlFor="import-file">CSV file</Label>
+          <Input
+            id="import-file"
+            type="file"
+            accept=".csv,text/csv"
+            className="max-w-md cursor-pointer"
+            onChange={(e) => choose(e.target.files?.[0] ?? null)}
+          />
+        </div>
+        {infer.isPending && <p className="text-sm text-muted-foreground" aria-live="polite">Reading the file…</p>}
+        {infer.error && (
+          <p role="alert" className="text-sm text-destructive">
+            {errorMessage(infer.error)}
+          </p>
+        )}
+        {proposal && (
+          <>
+            <div>
+              <h3 className="mb-1 text-sm font-semibold">Proposed schema</h3>
+              <p className="mb-3 text-sm text-muted-foreground">
+                Check each column's type and role. One column is the id, at most one is the label (the churn outcome).
+              </p>
+              <Card className="overflow-hidden">
+                <SchemaEditor schema={proposal} onChange={setProposal} />
+              </Card>
+            </div>
+            <div className="flex flex-col gap-4 sm:flex-row sm:items-end">
+              <div className="flex flex-col gap-2">
+                <Label htmlFor="import-mode">Mode</Label>
+                <Select value={mode} onValueChange={(m) => setMode(m as Mode)}>
+                  <SelectTrigger id="import-mode" className="w-40">
+                    <SelectValue />
+                  </SelectTrigger>
+                  <SelectContent>
+                    {kModes.map((m) => (
+                      <SelectItem key={m.value} value={m.value}>
+                        {m.label}
+                      </SelectItem>
+                    ))}
+                  </SelectContent>
+                </Select>
+              </div>
+              <p className="text-sm text-muted-foreground sm:pb-2">{kModes.find((m) => m.value === mode)?.hint}</p>
+              <Button className="sm:ml-auto" disabled={importFile.isPending} onClick={() => importFile.mutate()}>
+                <FileUp /> {importFile.isPending ? 'Importing…' : `Import ${file?.name ?? ''}`}
+              </Button>
+            </div>
+          </>
+        )}
+        {result && (
+          <div role="status" className="flex items-start gap-3 rounded-lg border border-success/40 bg-success/10 px-4 py-3 text-sm" data-testid="import-result">
+            <CheckCircle2 className="mt-0.5 size-4 text-success" aria-hidden />
+            <div>
+              <p className="font-medium">
+                {numberFormat.format(result.created ?? 0)} created, {numberFormat.format(result.updated ?? 0)} updated,{' '}
+                {numberFormat.format(result.skipped ?? 0)} skipped
+              </p>
+              <p className="text-muted-foreground">
+                Schema version {result.schema_version}
+                {result.schema_created ? ' (new)' : ''}
+              </p>
+            </div>
+          </div>
+        )}
+        {importError instanceof ApiError && importError.status === 422 ? (
+          <ValidationReport error={importError} />
+        ) : (
+          importError && (
+            <p role="alert" className="text-sm text-destructive">
+              {errorMessage(importError)}
+            </p>
+          )
+        )}
+      </CardContent>
+    </Card>
+  );
+}
+
+export function DataPage() {
+  const schema = useSchema();
+  const canWrite = useCan('analyst');
+  const toast = useToast();
+  const exportAs = (format: 'csv' | 'jsonl') =>
+    downloadFile(`/api/v1/customers/export?format=${format}`, `customers.${format}`).catch((e) => toast(errorMessage(e), 'error'));
+
+  return (
+    <>
+      <PageHeader
+        title="Data"
+        description="Customer table import, schema and export."
+        actions={
+          schema.data ? (
+            <>
+              <Button variant="outline" onClick={() => exportAs('csv')}>
+                <Download /> Export CSV
+              </Button>
+              <Button variant="outline" onClick={() => exportAs('jsonl')}>
+                <Download /> Export JSON Lines
+              </Button>
+            </>
+          ) : undefined
+        }
+      />
+      <div className="flex flex-col gap-6">
+        {canWrite && <ImportCard />}
+        <Card>
+          <CardHeader>
+            <CardTitle>Current schema</CardTitle>
+            <CardDescription>
+              {schema.data ? `Version ${schema.data.version} · ${schema.data.attributes.length} attributes` : schema.isSuccess ? 'No schema yet: the first import creates it.' : ' '}
+            </CardDescription>
+          </CardHeader>
+          {schema.error && <CardContent role="alert" className="text-sm text-destructive">{errorMessage(schema.error)}</CardContent>}
+          {schema.data && (
+            <Table aria-label="Current schema">
+              <THead>
+                <TR className="hover:bg-transparent">
+                  <TH>Attribute</TH>
+                  <TH>Type</TH>
+                  <TH>Role</TH>
+                  <TH>Values</TH>
+                </TR>
+              </THead>
+              <TBody>
+                {schema.data.attributes.map((a) => (
+                  <TR key={a.name}>
+                    <TD className="font-medium">{a.name}</TD>
+                    <TD>{a.type}</TD>
+                    <TD>
+                      <Badge variant={a.role === 'label' ? 'destructive' : a.role === 'id' ? 'default' : 'outline'}>{a.role}</Badge>
+                    </TD>
+                    <TD className="max-w-80 truncate text-muted-foreground">
+                      {a.type === 'category' && a.categories?.join(', ')}
+                      {a.type === 'boolean' && a.true_text !== undefined && `${a.true_text} = yes, ${a.false_text} = no`}
+                    </TD>
+                  </TR>
+                ))}
+              </TBody>
+            </Table>
+          )}
+        </Card>
+      </div>
+    </>
+  );
+}
