@@ -161,6 +161,7 @@ class Session : public Connection, public std::enable_shared_from_this<Session> 
     req_.remote_ip = remote_ip_;
     req_.request_id = assign_request_id(req_.header("x-request-id"));
     keep_alive_ = msg.keep_alive();
+    http10_ = msg.version() < 11;
 
     if (!decode_target(req_)) {
       req_.path = req_.target;
@@ -205,7 +206,8 @@ class Session : public Connection, public std::enable_shared_from_this<Session> 
     const bool head = req_.method == "HEAD";
     stream_.expires_after(kWriteTimeout);
 
-    if (res_.stream && !head) return send_stream(keep_alive);
+    // HTTP/1.0 has no chunked encoding: the body then ends with the connection.
+    if (res_.stream && !head) return send_stream(keep_alive && !http10_);
 
     auto msg = std::make_shared<bhttp::response<bhttp::string_body>>();
     msg->version(11);
@@ -234,7 +236,7 @@ class Session : public Connection, public std::enable_shared_from_this<Session> 
     if (!res_.content_type.empty()) head->set(bhttp::field::content_type, res_.content_type);
     for (const auto& [name, value] : res_.headers) head->insert(name, value);
     head->keep_alive(keep_alive);
-    head->chunked(true);
+    head->chunked(!http10_);
     auto sr = std::make_shared<bhttp::response_serializer<bhttp::empty_body>>(*head);
     bhttp::async_write_header(
         stream_, *sr, [self = shared_from_this(), head, sr, keep_alive](beast::error_code ec, std::size_t) {
@@ -265,6 +267,7 @@ class Session : public Connection, public std::enable_shared_from_this<Session> 
     stream_.expires_after(kWriteTimeout);
     if (piece.empty()) {
       if (more) return pump_stream(keep_alive);
+      if (http10_) return on_response_written({}, false);
       return net::async_write(stream_, bhttp::make_chunk_last(),
                               [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
                                 self->on_response_written(ec, keep_alive);
@@ -272,11 +275,12 @@ class Session : public Connection, public std::enable_shared_from_this<Session> 
     }
     chunk_ = std::move(piece);
     record_.bytes += chunk_.size();
-    net::async_write(stream_, bhttp::make_chunk(net::buffer(chunk_)),
-                     [self = shared_from_this(), more, keep_alive](beast::error_code ec, std::size_t) {
-                       if (ec) return self->abort_response();
-                       self->write_piece({}, more, keep_alive);
-                     });
+    auto next = [self = shared_from_this(), more, keep_alive](beast::error_code ec, std::size_t) {
+      if (ec) return self->abort_response();
+      self->write_piece({}, more, keep_alive);
+    };
+    if (http10_) return net::async_write(stream_, net::buffer(chunk_), std::move(next));
+    net::async_write(stream_, bhttp::make_chunk(net::buffer(chunk_)), std::move(next));
   }
 
   // The response cannot be completed: log it and drop the connection so the
@@ -352,6 +356,7 @@ class Session : public Connection, public std::enable_shared_from_this<Session> 
   std::array<char, 16 * 1024> discard_{};
   std::size_t drained_ = 0;
   bool keep_alive_ = false;
+  bool http10_ = false;
   bool busy_ = false;
   bool linger_ = false;
   bool closed_ = false;

@@ -25,8 +25,10 @@ struct ServerOptions {
   std::string static_dir;              // built web UI; empty: none
 };
 
-// Called for every request before routing (after request id assignment);
-// may throw core::Error (e.g. Unauthorized) which becomes a problem response.
+// Called for every routed request after request id assignment and route
+// matching (so req.params is filled), before the handler; not for 404/405,
+// server-answered OPTIONS or static files. May throw core::Error (e.g.
+// Unauthorized) which becomes a problem response.
 using Middleware = std::function<void(Request&)>;
 
 class Server {

@@ -216,7 +216,7 @@ TEST_F(ServerTest, RequestIdIsEchoedWhenSaneAndGeneratedOtherwise) {
   EXPECT_EQ(echoed.header("x-request-id"), "client-id_1.2");
   EXPECT_EQ(echoed.json()["request_id"], "client-id_1.2");
 
-  for (const std::string bad : {std::string("has space"), std::string(129, 'a'),
+  for (const std::string& bad : {std::string("has space"), std::string(129, 'a'),
                                 std::string("semi;colon"), std::string("")}) {
     const auto r = c.request("GET", "/api/v1/echo/a", "", {{"X-Request-Id", bad}});
     const auto id = r.header("x-request-id");
@@ -317,6 +317,16 @@ TEST_F(ServerTest, StreamedBodyReachesClientBeforeItIsComplete) {
   probe_.release_stream = true;
   const auto r = c.read_response();
   EXPECT_EQ(std::count(r.body.begin(), r.body.end(), '\n'), 20000);
+}
+
+TEST_F(ServerTest, StreamToHttp10ClientEndsWithTheConnection) {
+  TestClient c(server_->port());
+  c.send_raw("GET /api/v1/stream?rows=30000 HTTP/1.0\r\n\r\n");
+  const auto r = c.read_response();
+  EXPECT_EQ(r.status, 200);
+  EXPECT_FALSE(r.chunked);
+  EXPECT_EQ(std::count(r.body.begin(), r.body.end(), '\n'), 30000);
+  EXPECT_EQ(r.body.substr(r.body.size() - 10), "row,29999\n");
 }
 
 TEST_F(ServerTest, SlowHandlerDoesNotBlockOtherConnections) {
