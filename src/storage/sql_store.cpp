@@ -124,10 +124,11 @@ void SqlStore::for_each_customer(const CustomerQuery& q,
   sql_text += customer_where(q, dialect_, params);
   sql_text += customer_order(q, dialect_, params);
   sql_text += dialect_.limit_offset(q.limit, q.offset, params);
-  auto sql = readers_->borrow();
-  soci::transaction tx(*sql);
-  CustomerRow row;
   try {
+    // A slow `fn` keeps one pooled read session (and its snapshot) for the walk.
+    auto sql = readers_->borrow();
+    soci::transaction tx(*sql);
+    CustomerRow row;
     run_query(*sql, sql_text, params.values(), row, [&] { fn(row.to_customer()); });
     tx.commit();
   } catch (...) {

@@ -17,6 +17,11 @@ namespace {
 // page cache.
 constexpr std::size_t kReadSessions = 4;
 
+// WAL size (pages) past which a commit asks for a checkpoint; SQLite's own
+// default. The read sessions keep SQLite's automatic checkpoints for their
+// small writes.
+constexpr int kCheckpointPages = 1000;
+
 // How long a statement waits for another connection's lock before failing
 // with "database is locked" (reported as Unavailable, retry later).
 constexpr const char* kPragmas =
@@ -49,16 +54,29 @@ class SqliteStore final : public SqlStore {
               std::unique_ptr<SessionPool> readers)
       : SqlStore(SqlDialect(Dialect::kSqlite), std::move(readers)),
         writer_(std::move(writer)),
-        checkpointer_(path) {}
+        checkpointer_(path) {
+    // Replaces SQLite's automatic checkpoint on the writer's connection: the
+    // same threshold, but the copy runs on the checkpointer's thread.
+    auto* db = static_cast<soci::sqlite3_session_backend*>(writer_->get_backend())->conn_;
+    sqlite_api::sqlite3_wal_hook(db, &SqliteStore::on_wal_commit, &checkpointer_);
+  }
+  ~SqliteStore() override {
+    auto* db = static_cast<soci::sqlite3_session_backend*>(writer_->get_backend())->conn_;
+    sqlite_api::sqlite3_wal_hook(db, nullptr, nullptr);
+  }
 
  protected:
   std::unique_ptr<CustomerWriter> open_writer(WriteMode mode,
                                               std::unique_lock<std::mutex> lock) override {
-    return open_sqlite_writer(*writer_, mode, std::move(lock),
-                              [this] { checkpointer_.request(); });
+    return open_sqlite_writer(*writer_, mode, std::move(lock));
   }
 
  private:
+  static int on_wal_commit(void* checkpointer, sqlite_api::sqlite3*, const char*, int pages) {
+    if (pages >= kCheckpointPages) static_cast<WalCheckpointer*>(checkpointer)->request();
+    return SQLITE_OK;
+  }
+
   std::unique_ptr<soci::session> writer_;
   WalCheckpointer checkpointer_;
 };
@@ -79,13 +97,6 @@ std::unique_ptr<Store> open_sqlite_store(const std::string& path) {
     rethrow_as_store_error("opening '" + path + "'");
   }
   apply_migrations(*writer, SqlDialect(Dialect::kSqlite));
-  try {
-    // The writer's commits leave checkpoints to the WalCheckpointer; the read
-    // sessions keep SQLite's automatic ones for their small writes.
-    *writer << "PRAGMA wal_autocheckpoint = 0";
-  } catch (...) {
-    rethrow_as_store_error("opening '" + path + "'");
-  }
   auto readers = std::make_unique<SessionPool>(kReadSessions, [&] { return open_session(path); });
   return std::make_unique<SqliteStore>(path, std::move(writer), std::move(readers));
 }

@@ -63,13 +63,11 @@ void exec(sqlite3* db, const char* sql, std::string_view action) {
 
 class SqliteCustomerWriter final : public CustomerWriter {
  public:
-  SqliteCustomerWriter(soci::session& sql, WriteMode mode, std::unique_lock<std::mutex> lock,
-                       std::function<void()> on_commit)
+  SqliteCustomerWriter(soci::session& sql, WriteMode mode, std::unique_lock<std::mutex> lock)
       : sql_(sql),
         db_(static_cast<soci::sqlite3_session_backend*>(sql.get_backend())->conn_),
         mode_(mode),
-        lock_(std::move(lock)),
-        on_commit_(std::move(on_commit)) {
+        lock_(std::move(lock)) {
     exec(db_, kBulkCacheSize, "starting an import");
     exec(db_, "BEGIN IMMEDIATE", "starting an import");
     open_ = true;
@@ -134,7 +132,6 @@ class SqliteCustomerWriter final : public CustomerWriter {
   void commit() override {
     require_open();
     finish("COMMIT");
-    if (on_commit_) on_commit_();
   }
 
  private:
@@ -182,7 +179,6 @@ class SqliteCustomerWriter final : public CustomerWriter {
   sqlite3* db_;
   WriteMode mode_;
   std::unique_lock<std::mutex> lock_;
-  std::function<void()> on_commit_;
   bool open_ = false;
   std::unique_ptr<Statement> insert_, update_, remove_;
   std::string attributes_, now_;
@@ -192,9 +188,8 @@ class SqliteCustomerWriter final : public CustomerWriter {
 }  // namespace
 
 std::unique_ptr<CustomerWriter> open_sqlite_writer(soci::session& sql, WriteMode mode,
-                                                   std::unique_lock<std::mutex> lock,
-                                                   std::function<void()> on_commit) {
-  return std::make_unique<SqliteCustomerWriter>(sql, mode, std::move(lock), std::move(on_commit));
+                                                   std::unique_lock<std::mutex> lock) {
+  return std::make_unique<SqliteCustomerWriter>(sql, mode, std::move(lock));
 }
 
 }  // namespace churnwatch::storage

@@ -5,7 +5,6 @@
 
 #include <soci/soci.h>
 
-#include <functional>
 #include <memory>
 #include <mutex>
 
@@ -14,10 +13,8 @@
 namespace churnwatch::storage {
 
 // `sql` must be a SQLite session that nobody else uses while the writer
-// lives; `lock` is held until the writer is destroyed. `on_commit` runs after
-// each successful commit.
+// lives; `lock` is held until the writer is destroyed.
 std::unique_ptr<CustomerWriter> open_sqlite_writer(soci::session& sql, WriteMode mode,
-                                                   std::unique_lock<std::mutex> lock,
-                                                   std::function<void()> on_commit);
+                                                   std::unique_lock<std::mutex> lock);
 
 }  // namespace churnwatch::storage
