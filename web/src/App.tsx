@@ -1,12 +1,15 @@
+import { lazy } from 'react';
 import { Navigate, Route, Routes } from 'react-router';
 import { useAuth, useCan } from '@/auth/auth';
 import { Layout } from '@/components/layout';
 import { LoginPage } from '@/pages/login';
-import { DashboardPage } from '@/pages/dashboard';
-import { CustomersPage } from '@/pages/customers';
-import { CustomerDetailPage } from '@/pages/customer_detail';
-import { DataPage } from '@/pages/data';
-import { UsersPage } from '@/pages/users';
+
+// Pages load on first visit; the charting library stays out of the login bundle.
+const DashboardPage = lazy(() => import('@/pages/dashboard').then((m) => ({ default: m.DashboardPage })));
+const CustomersPage = lazy(() => import('@/pages/customers').then((m) => ({ default: m.CustomersPage })));
+const CustomerDetailPage = lazy(() => import('@/pages/customer_detail').then((m) => ({ default: m.CustomerDetailPage })));
+const DataPage = lazy(() => import('@/pages/data').then((m) => ({ default: m.DataPage })));
+const UsersPage = lazy(() => import('@/pages/users').then((m) => ({ default: m.UsersPage })));
 
 export function App() {
   const { user } = useAuth();

@@ -2,6 +2,7 @@
 // the signed-in user, theme toggle and sign-out. Pages for models, risk,
 // monitoring and alerts join `navItems` when their API lands.
 import * as React from 'react';
+import { Suspense } from 'react';
 import { NavLink, Outlet, useLocation } from 'react-router';
 import { Activity, Database, LayoutDashboard, LogOut, Menu, Moon, Sun, Users, UsersRound, X } from 'lucide-react';
 import { useAuth, useCan } from '@/auth/auth';
@@ -127,7 +128,9 @@ export function Layout() {
           </div>
         </header>
         <main id="main" tabIndex={-1} className="mx-auto w-full max-w-7xl flex-1 px-4 py-6 focus:outline-none sm:px-6 lg:py-8">
-          <Outlet />
+          <Suspense fallback={<p className="text-sm text-muted-foreground">Loading…</p>}>
+            <Outlet />
+          </Suspense>
         </main>
       </div>
     </div>

@@ -24,10 +24,16 @@ export function positiveLabelValue(a: Attribute): string {
 export function negativeLabelValue(a: Attribute): string {
   return a.type === 'boolean' ? 'false' : '0';
 }
-export function formatValue(v: unknown): string {
-  if (v === null || v === undefined) return '—';
+const decimal = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+
+/** Display text for a stored value; `number` attributes get two decimals and grouping. */
+export function formatValue(v: unknown, type?: Attribute['type']): string {
+  if (v === null || v === undefined || v === '') return '—';
   if (typeof v === 'boolean') return v ? 'Yes' : 'No';
-  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : v.toLocaleString('en-US', { maximumFractionDigits: 2 });
+  if (typeof v === 'number') {
+    if (type === 'number') return decimal.format(v);
+    return Number.isInteger(v) ? String(v) : v.toLocaleString('en-US', { maximumFractionDigits: 4 });
+  }
   return String(v);
 }
 export const roleLabels: Record<Attribute['role'], string> = {

@@ -82,7 +82,7 @@ export function CustomerDetailPage() {
                   {g.items.map((a) => (
                     <div key={a.name} className="min-w-0">
                       <dt className="text-xs text-muted-foreground">{a.name}</dt>
-                      <dd className="truncate text-sm font-medium tabular-nums">{formatValue(c.attributes[a.name])}</dd>
+                      <dd className="truncate text-sm font-medium tabular-nums">{formatValue(c.attributes[a.name], a.type)}</dd>
                     </div>
                   ))}
                 </dl>

@@ -105,7 +105,7 @@ export function CustomersPage() {
         <button
           type="button"
           onClick={() => toggleSort(name)}
-          className="-mx-1 inline-flex items-center gap-1 rounded px-1 py-0.5 uppercase hover:text-foreground focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring"
+          className="-mx-1 inline-flex items-center gap-1 rounded px-1 py-0.5 hover:text-foreground focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring"
         >
           {label}
           <Icon className={cn('size-3.5', !active && 'opacity-40')} aria-hidden />
@@ -228,18 +228,18 @@ export function CustomersPage() {
                     />
                   </TD>
                 )}
-                <TD className="font-medium">
+                <TD className="font-medium tabular-nums">
                   <Link to={`/customers/${encodeURIComponent(c.id)}`} className="text-primary hover:underline focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring rounded-sm">
                     {c.id}
                   </Link>
                 </TD>
-                {displayAttr && <TD>{formatValue(c.attributes[displayAttr.name])}</TD>}
+                {displayAttr && <TD>{formatValue(c.attributes[displayAttr.name], displayAttr.type)}</TD>}
                 {attributes.map((a) => (
                   <TD key={a.name} className={a.type === 'number' || a.type === 'integer' ? 'text-right tabular-nums' : undefined}>
                     {a.role === 'label' && c.attributes[a.name] === true ? (
                       <Badge variant="destructive">{formatValue(c.attributes[a.name])}</Badge>
                     ) : (
-                      formatValue(c.attributes[a.name])
+                      formatValue(c.attributes[a.name], a.type)
                     )}
                   </TD>
                 ))}
@@ -248,6 +248,7 @@ export function CustomersPage() {
                     <Button
                       variant="ghost"
                       size="icon"
+                      className="size-7"
                       aria-label={`Edit customer ${c.id}`}
                       onClick={() => {
                         setEditing(c);

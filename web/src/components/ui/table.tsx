@@ -20,7 +20,7 @@ export function TR({ className, ...props }: React.HTMLAttributes<HTMLTableRowEle
 export function TH({ className, ...props }: React.ThHTMLAttributes<HTMLTableCellElement>) {
   return (
     <th
-      className={cn('h-10 whitespace-nowrap px-3 text-left align-middle text-xs font-semibold uppercase tracking-wide text-muted-foreground', className)}
+      className={cn('h-10 whitespace-nowrap px-3 text-left align-middle text-xs font-semibold text-muted-foreground', className)}
       {...props}
     />
   );
