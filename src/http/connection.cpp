@@ -39,6 +39,13 @@ std::string lower(std::string_view s) {
   return out;
 }
 
+// A header value with CR/LF removed, so no value (say, a file name taken
+// from user input) can inject headers or split the response.
+std::string header_safe(std::string value) {
+  std::replace_if(value.begin(), value.end(), [](char c) { return c == '\r' || c == '\n'; }, ' ');
+  return value;
+}
+
 bool is_parse_error(const beast::error_code& ec) {
   return ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category() &&
          ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message;
@@ -171,10 +178,16 @@ class Session : public Connection, public std::enable_shared_from_this<Session> 
       return send(std::move(res));
     }
     net::post(*state_.pool, [self = shared_from_this()] {
-      Response res = dispatch(self->state_.router, self->state_.middleware,
-                              self->state_.static_files ? &*self->state_.static_files : nullptr,
-                              self->req_);
-      apply_response_policy(res, self->req_);
+      Response res;
+      try {
+        res = dispatch(self->state_.router, self->state_.middleware,
+                       self->state_.static_files ? &*self->state_.static_files : nullptr,
+                       self->req_);
+        apply_response_policy(res, self->req_);
+      } catch (...) {  // only resource exhaustion gets here; dispatch maps the rest
+        res = transport_problem(500, "internal-error", "Internal server error",
+                                "the response could not be produced", self->req_.request_id);
+      }
       net::post(self->stream_.get_executor(),
                 [self, res = std::move(res)]() mutable { self->send(std::move(res)); });
     });
@@ -213,7 +226,7 @@ class Session : public Connection, public std::enable_shared_from_this<Session> 
     msg->version(11);
     msg->result(static_cast<unsigned>(res_.status));
     if (!res_.content_type.empty()) msg->set(bhttp::field::content_type, res_.content_type);
-    for (const auto& [name, value] : res_.headers) msg->insert(name, value);
+    for (const auto& [name, value] : res_.headers) msg->insert(name, header_safe(value));
     msg->keep_alive(keep_alive);
     const bool no_body = res_.status == 204 || res_.status == 304 || res_.status < 200;
     if (head) {
@@ -234,7 +247,7 @@ class Session : public Connection, public std::enable_shared_from_this<Session> 
     head->version(11);
     head->result(static_cast<unsigned>(res_.status));
     if (!res_.content_type.empty()) head->set(bhttp::field::content_type, res_.content_type);
-    for (const auto& [name, value] : res_.headers) head->insert(name, value);
+    for (const auto& [name, value] : res_.headers) head->insert(name, header_safe(value));
     head->keep_alive(keep_alive);
     head->chunked(!http10_);
     auto sr = std::make_shared<bhttp::response_serializer<bhttp::empty_body>>(*head);
@@ -255,6 +268,9 @@ class Session : public Connection, public std::enable_shared_from_this<Session> 
         while (more && piece.size() < kChunkTarget) more = self->res_.stream(piece);
       } catch (const std::exception& e) {
         spdlog::error("request {}: streamed response failed: {}", self->req_.request_id, e.what());
+        return net::post(self->stream_.get_executor(), [self] { self->abort_response(); });
+      } catch (...) {
+        spdlog::error("request {}: streamed response failed", self->req_.request_id);
         return net::post(self->stream_.get_executor(), [self] { self->abort_response(); });
       }
       net::post(self->stream_.get_executor(), [self, keep_alive, more, piece = std::move(piece)]() mutable {

@@ -83,6 +83,11 @@ Router test_router(Probe& probe) {
     };
     return res;
   });
+  r.add("GET", "/api/v1/header", [](Request& req) {
+    Response res = Response::json(200, "{}");
+    res.set_header("X-Echo", req.query_param("v").value_or(""));
+    return res;
+  });
   r.add("GET", "/healthz", [](Request&) { return Response::json(200, R"({"status":"ok"})"); });
   return r;
 }
@@ -161,6 +166,25 @@ TEST_F(ServerTest, KeepAliveServesSeveralRequestsOnOneConnection) {
   }
   EXPECT_EQ(c.connections(), 1);
   EXPECT_TRUE(c.connected());
+}
+
+TEST_F(ServerTest, PipelinedRequestsAreAnsweredInOrder) {
+  TestClient c(server_->port());
+  c.send_raw(
+      "GET /api/v1/echo/first HTTP/1.1\r\nHost: x\r\n\r\n"
+      "POST /api/v1/echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc"
+      "GET /api/v1/echo/third HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(c.read_response().json()["name"], "first");
+  EXPECT_EQ(c.read_response().json()["length"], 3);
+  EXPECT_EQ(c.read_response().json()["name"], "third");
+}
+
+TEST_F(ServerTest, HeaderValuesCannotSplitTheResponse) {
+  TestClient c(server_->port());
+  const auto r = c.request("GET", "/api/v1/header?v=x%0D%0AX-Injected:%201");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.header("x-injected"), "");
+  EXPECT_EQ(r.header("x-echo"), "x  X-Injected: 1");
 }
 
 TEST_F(ServerTest, BodyOverLimitIs413) {
