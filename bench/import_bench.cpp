@@ -50,11 +50,10 @@ int import(const std::string& csv, const std::string& db) {
   options.total_bytes = static_cast<std::size_t>(std::filesystem::file_size(csv));
   const auto start = std::chrono::steady_clock::now();
   auto result = churnwatch::services::import_csv(*store, in, options);
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const auto rows = result.created + result.updated;
-  std::printf("churnwatch import: %lld rows in %.2f s = %.0f rows/s\n", static_cast<long long>(rows),
-              seconds, rows / seconds);
+  std::printf("churnwatch import: %lld rows in %.2f s = %.0f rows/s\n", static_cast<long long>(rows), seconds,
+              rows / seconds);
   return 0;
 }
 
@@ -70,8 +69,8 @@ int main(int argc, char** argv) {
   } catch (const churnwatch::core::Error& e) {
     std::cerr << "error: " << e.what() << "\n";
     for (const auto& fe : e.errors())
-      std::cerr << "  line " << fe.line.value_or(0) << " column " << fe.column.value_or(0) << " "
-                << fe.field << ": " << fe.message << "\n";
+      std::cerr << "  line " << fe.line.value_or(0) << " column " << fe.column.value_or(0) << " " << fe.field
+                << ": " << fe.message << "\n";
     return 1;
   }
 }

@@ -35,8 +35,8 @@ struct CsvReader::Impl {
   bool finished = false;
   bool first_chunk = true;
 
-  long line = 1;             // physical line of the next segment
-  long record_line = 1;      // line on which the record in progress started
+  long line = 1;         // physical line of the next segment
+  long record_line = 1;  // line on which the record in progress started
   bool prev_ended_cr = false;
   long open_quote_line = 0;  // where an unterminated quoted field was opened
   long open_quote_column = 0;
@@ -70,8 +70,8 @@ struct CsvReader::Impl {
   }
 
   [[noreturn]] void fail(long at_line, long column, const std::string& message) {
-    throw core::Invalid("malformed CSV in " + source + " at line " + std::to_string(at_line) +
-                            ", column " + std::to_string(column) + ": " + message,
+    throw core::Invalid("malformed CSV in " + source + " at line " + std::to_string(at_line) + ", column " +
+                            std::to_string(column) + ": " + message,
                         {core::FieldError{"", message, at_line, column}});
   }
 
@@ -85,8 +85,10 @@ struct CsvReader::Impl {
       char c = text[i];
       if (quoted) {
         if (c == '"') {
-          if (i + 1 < text.size() && text[i + 1] == '"') ++i;
-          else quoted = false;
+          if (i + 1 < text.size() && text[i + 1] == '"')
+            ++i;
+          else
+            quoted = false;
         }
       } else if (c == '"' && field_start) {
         quoted = true;
@@ -105,8 +107,8 @@ struct CsvReader::Impl {
     bool was_quoted = parser.pstate != kRowNotBegun && parser.quoted;
     std::size_t done = csv_parse(&parser, text.data(), text.size(), on_field, on_record, this);
     if (done < text.size() || csv_error(&parser) != CSV_SUCCESS) {
-      bool stray_quote = done < text.size() && text[done] == static_cast<char>(parser.quote_char) &&
-                         !parser.quoted;
+      bool stray_quote =
+          done < text.size() && text[done] == static_cast<char>(parser.quote_char) && !parser.quoted;
       fail(line, static_cast<long>(done) + 1,
            stray_quote ? "quote inside an unquoted field (quote the whole field and write \"\")"
                        : "unexpected character after a closing quote (expected a delimiter or "

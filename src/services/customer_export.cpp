@@ -78,8 +78,8 @@ ExportFormat parse_export_format(std::string_view s) {
                       {core::FieldError{"format", "must be one of: csv, jsonl"}});
 }
 
-void export_customers(storage::Store& store, const storage::CustomerQuery& query,
-                      ExportFormat format, const std::function<bool(std::string_view)>& sink) {
+void export_customers(storage::Store& store, const storage::CustomerQuery& query, ExportFormat format,
+                      const std::function<bool(std::string_view)>& sink) {
   auto schema = store.current_schema();
   if (!schema) throw core::NotFound("there is no dataset schema yet: import customers first");
   storage::CustomerQuery all = query;

@@ -95,8 +95,7 @@ class Importer {
     }
     if (!errors_.empty()) errors_.raise(options_.source);  // the writer rolls back
 
-    result_.schema_version =
-        save_schema_ ? writer_->save_schema(schema_).version : schema_.version;
+    result_.schema_version = save_schema_ ? writer_->save_schema(schema_).version : schema_.version;
     writer_->commit();
     if (options_.progress) {
       options_.progress(1.0, "imported " + std::to_string(result_.created + result_.updated) + " rows");
@@ -168,10 +167,11 @@ class Importer {
       const auto& attr = schema_.attributes[a];
       if (seen.count(attr.name)) continue;
       if (attr.role == core::Role::kId) {
-        errors_.add(attr.name, "the id column '" + attr.name + "' is missing from the header", 1, std::nullopt);
-      } else if (attr.role != core::Role::kLabel && attr.role != core::Role::kIgnored) {
-        errors_.add(attr.name, "column '" + attr.name + "' of the dataset schema is missing from the header", 1,
+        errors_.add(attr.name, "the id column '" + attr.name + "' is missing from the header", 1,
                     std::nullopt);
+      } else if (attr.role != core::Role::kLabel && attr.role != core::Role::kIgnored) {
+        errors_.add(attr.name, "column '" + attr.name + "' of the dataset schema is missing from the header",
+                    1, std::nullopt);
       }
     }
   }
@@ -179,9 +179,10 @@ class Importer {
   void import_record(CsvRecord& rec) {
     const long line = rec.line;
     if (rec.cells.size() != header_.size()) {
-      errors_.add("", "expected " + std::to_string(header_.size()) + " columns, got " +
-                          std::to_string(rec.cells.size()),
-                  line, static_cast<long>(std::min(rec.cells.size(), header_.size())) + 1);
+      errors_.add(
+          "",
+          "expected " + std::to_string(header_.size()) + " columns, got " + std::to_string(rec.cells.size()),
+          line, static_cast<long>(std::min(rec.cells.size(), header_.size())) + 1);
       return;
     }
     bool all_empty = true;
@@ -244,16 +245,21 @@ class Importer {
     const auto& id_name = schema_.id_attribute().name;
     auto [it, fresh] = first_line_.emplace(customer.external_id, line);
     if (!fresh) {
-      errors_.add(id_name, "duplicate id '" + customer.external_id + "' (first on line " +
-                               std::to_string(it->second) + ")",
-                  line, id_column_);
+      errors_.add(
+          id_name,
+          "duplicate id '" + customer.external_id + "' (first on line " + std::to_string(it->second) + ")",
+          line, id_column_);
       return;
     }
     // Writing on after an error is harmless (the transaction is rolled back)
     // and finds ids that clash with stored customers.
     switch (writer_->put(customer)) {
-      case storage::PutOutcome::kCreated: ++result_.created; break;
-      case storage::PutOutcome::kUpdated: ++result_.updated; break;
+      case storage::PutOutcome::kCreated:
+        ++result_.created;
+        break;
+      case storage::PutOutcome::kUpdated:
+        ++result_.updated;
+        break;
       case storage::PutOutcome::kDuplicate:
         errors_.add(id_name, "a customer with id '" + customer.external_id + "' already exists", line,
                     id_column_);
@@ -284,8 +290,8 @@ class Importer {
   bool inferred_ = false;
   bool save_schema_ = false;
   std::vector<std::string> header_;
-  std::vector<int> column_attr_;           // header column -> schema attribute
-  std::vector<std::size_t> sample_bytes_;  // input read when each sample record was
+  std::vector<int> column_attr_;                      // header column -> schema attribute
+  std::vector<std::size_t> sample_bytes_;             // input read when each sample record was
   std::unordered_map<std::string, long> first_line_;  // id -> line it was first seen on
   core::Customer customer_;
   std::vector<nlohmann::json*> slots_;  // attribute index -> its value in customer_

@@ -40,7 +40,11 @@ struct ImportResult {
 // bad record (wrong type, unknown category, duplicate id, malformed quoting,
 // wrong column count, unknown/missing header columns) throws core::Invalid
 // carrying every error's line, column and field (up to max_errors) and
-// leaves the store exactly as it was.
+// leaves the store exactly as it was. When this import infers the schema (from
+// the first 10,000 records), category values first seen after that sample
+// extend the inferred categories instead of failing. Text cells written by
+// export_customers with a leading ' against formula injection ('=..., '+...,
+// '-..., '@...) lose that one ' again, so an export imports back unchanged.
 ImportResult import_csv(storage::Store& store, std::istream& in, const ImportOptions& options);
 
 enum class ExportFormat { kCsv, kJsonl };

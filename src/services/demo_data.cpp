@@ -15,18 +15,18 @@ constexpr std::size_t kFlushBytes = 256 * 1024;
 constexpr std::int64_t kFirstCustomerId = 15565701;
 
 constexpr std::array<std::string_view, 96> kSurnames{
-    "Abbott", "Achterberg", "Adams", "Alexander", "Allen", "Anderson", "Bailey", "Baker",
-    "Barnes", "Bell", "Bennett", "Brooks", "Brown", "Bruno", "Butler", "Campbell",
-    "Carter", "Castillo", "Chen", "Clark", "Collins", "Cook", "Cooper", "Costa",
-    "Cox", "Davies", "Dubois", "Edwards", "Evans", "Fischer", "Fontaine", "Fraser",
-    "Garcia", "Gomez", "Gray", "Green", "Hall", "Harris", "Hartmann", "Hill",
-    "Hoffmann", "Howard", "Hughes", "Jackson", "James", "Johnson", "Jones", "Kelly",
-    "Keller", "King", "Klein", "Lambert", "Lee", "Lewis", "Lopez", "Martin",
-    "Martinez", "Meyer", "Miller", "Mitchell", "Moore", "Moreau", "Morgan", "Morris",
-    "Muller", "Murphy", "Nguyen", "Onio", "Parker", "Perez", "Phillips", "Price",
-    "Reed", "Richard", "Roberts", "Robinson", "Rodriguez", "Rossi", "Ruiz", "Sanchez",
-    "Schmidt", "Schneider", "Scott", "Simon", "Smith", "Stewart", "Taylor", "Thomas",
-    "Thompson", "Turner", "Walker", "Ward", "Watson", "Weber", "White", "Wright"};
+    "Abbott",   "Achterberg", "Adams",   "Alexander", "Allen",     "Anderson", "Bailey",   "Baker",
+    "Barnes",   "Bell",       "Bennett", "Brooks",    "Brown",     "Bruno",    "Butler",   "Campbell",
+    "Carter",   "Castillo",   "Chen",    "Clark",     "Collins",   "Cook",     "Cooper",   "Costa",
+    "Cox",      "Davies",     "Dubois",  "Edwards",   "Evans",     "Fischer",  "Fontaine", "Fraser",
+    "Garcia",   "Gomez",      "Gray",    "Green",     "Hall",      "Harris",   "Hartmann", "Hill",
+    "Hoffmann", "Howard",     "Hughes",  "Jackson",   "James",     "Johnson",  "Jones",    "Kelly",
+    "Keller",   "King",       "Klein",   "Lambert",   "Lee",       "Lewis",    "Lopez",    "Martin",
+    "Martinez", "Meyer",      "Miller",  "Mitchell",  "Moore",     "Moreau",   "Morgan",   "Morris",
+    "Muller",   "Murphy",     "Nguyen",  "Onio",      "Parker",    "Perez",    "Phillips", "Price",
+    "Reed",     "Richard",    "Roberts", "Robinson",  "Rodriguez", "Rossi",    "Ruiz",     "Sanchez",
+    "Schmidt",  "Schneider",  "Scott",   "Simon",     "Smith",     "Stewart",  "Taylor",   "Thomas",
+    "Thompson", "Turner",     "Walker",  "Ward",      "Watson",    "Weber",    "White",    "Wright"};
 
 // Distributions written out by hand: the standard library's are not required
 // to give the same numbers everywhere, and the same seed must give the same
@@ -68,8 +68,8 @@ void append_money(std::string& out, double v) {
 // The churn mechanism: risk peaks for ages 45-60, rises with inactivity and
 // with 3-4 products (2 products protect), and is higher in Germany, for
 // women and for customers with a balance. Tuned for ~20% churn.
-double churn_probability(int age, bool inactive, int products, bool germany, bool female,
-                         bool has_balance, int credit_score) {
+double churn_probability(int age, bool inactive, int products, bool germany, bool female, bool has_balance,
+                         int credit_score) {
   static constexpr double kProductEffect[] = {0.0, 0.0, -1.5, 2.5, 4.5};
   double logit = -3.7;
   logit += 3.6 * std::exp(-((age - 53.0) * (age - 53.0)) / (2.0 * 9.0 * 9.0));
@@ -101,15 +101,14 @@ void write_demo_csv(std::ostream& out, std::int64_t rows, std::uint64_t seed) {
     const bool female = draw.chance(0.45);
     const int age = static_cast<int>(std::min(92.0, 18.0 + draw.gamma(4, 5.25)));
     const int tenure = draw.integer(0, 10);
-    const double balance =
-        draw.chance(0.36) ? 0.0 : std::max(1000.0, draw.normal(120000, 30000));
+    const double balance = draw.chance(0.36) ? 0.0 : std::max(1000.0, draw.normal(120000, 30000));
     const double p = draw.uniform();
     const int products = p < 0.5 ? 1 : p < 0.96 ? 2 : p < 0.99 ? 3 : 4;
     const bool card = draw.chance(0.70);
     const bool active = draw.chance(0.52);
     const double salary = draw.uniform(11.58, 199992.48);
-    const bool exited = draw.chance(churn_probability(age, !active, products, g >= 0.5 && g < 0.75,
-                                                      female, balance > 0, credit));
+    const bool exited = draw.chance(
+        churn_probability(age, !active, products, g >= 0.5 && g<0.75, female, balance> 0, credit));
 
     append_int(buf, row);
     buf.push_back(',');

@@ -64,8 +64,8 @@ bool parses_date(std::string_view s) {
 }
 
 // Pairs of spellings a boolean column may use, true first.
-constexpr std::array<std::pair<std::string_view, std::string_view>, 5> kBoolPairs{{
-    {"1", "0"}, {"true", "false"}, {"yes", "no"}, {"y", "n"}, {"t", "f"}}};
+constexpr std::array<std::pair<std::string_view, std::string_view>, 5> kBoolPairs{
+    {{"1", "0"}, {"true", "false"}, {"yes", "no"}, {"y", "n"}, {"t", "f"}}};
 
 struct Column {
   std::string name;
@@ -74,10 +74,10 @@ struct Column {
   bool distinct_overflow = false;
   std::size_t filled = 0;
   bool all_int = true, all_number = true, all_date = true;
-  bool unique = true;                  // no repeated value (exact while not overflowing)
+  bool unique = true;                          // no repeated value (exact while not overflowing)
   std::unordered_set<std::string> all_values;  // for uniqueness of id candidates
-  bool canonical_ints = true;          // integers without leading zeros or '+'
-  bool row_numbers = true;             // 1..n (or 0..n-1) in order, no gaps
+  bool canonical_ints = true;                  // integers without leading zeros or '+'
+  bool row_numbers = true;                     // 1..n (or 0..n-1) in order, no gaps
   std::int64_t expected_row = -1;
 };
 
@@ -125,8 +125,8 @@ std::optional<std::pair<std::string, std::string>> boolean_texts(const Column& c
     }
     if (!fits) continue;
     // Keep the file's capitalisation ("Yes"/"No") for the value not seen too.
-    bool upper_first = !col.distinct.empty() &&
-                       std::isupper(static_cast<unsigned char>(col.distinct.front().front()));
+    bool upper_first =
+        !col.distinct.empty() && std::isupper(static_cast<unsigned char>(col.distinct.front().front()));
     auto spell = [&](std::string_view s) {
       std::string out(s);
       if (upper_first && !out.empty())
@@ -142,15 +142,15 @@ std::optional<std::pair<std::string, std::string>> boolean_texts(const Column& c
 
 bool label_name(const std::string& n) {
   static const std::unordered_set<std::string> kNames{
-      "churn", "churned", "exited", "label", "target", "attrition", "churnlabel", "churnflag",
-      "ischurned", "haschurned", "churnvalue", "attritionflag"};
+      "churn",      "churned",   "exited",    "label",      "target",     "attrition",
+      "churnlabel", "churnflag", "ischurned", "haschurned", "churnvalue", "attritionflag"};
   return kNames.count(n) > 0;
 }
 
 bool display_name(const std::string& n) {
   static const std::unordered_set<std::string> kNames{
-      "surname", "name", "fullname", "lastname", "firstname", "displayname", "customername",
-      "clientname", "accountname", "membername"};
+      "surname",     "name",         "fullname",   "lastname",    "firstname",
+      "displayname", "customername", "clientname", "accountname", "membername"};
   return kNames.count(n) > 0;
 }
 
@@ -178,8 +178,8 @@ core::DatasetSchema infer_schema(const std::vector<std::string>& header,
   std::vector<core::FieldError> header_errors;
   for (std::size_t i = 0; i < header.size(); ++i)
     if (trim(header[i]).empty())
-      header_errors.push_back({"", "column " + std::to_string(i + 1) + " has no name", 1L,
-                               static_cast<long>(i + 1)});
+      header_errors.push_back(
+          {"", "column " + std::to_string(i + 1) + " has no name", 1L, static_cast<long>(i + 1)});
   if (header.empty()) header_errors.push_back({"", "the file has no header line", 1L, 1L});
   if (!header_errors.empty()) throw core::Invalid("the header is not usable", header_errors);
 
@@ -249,8 +249,7 @@ core::DatasetSchema infer_schema(const std::vector<std::string>& header,
       a.type = core::AttrType::kText;
       a.categories.clear();
       display_done = true;
-    } else if (have_rows && rows.size() > 1 && cols[i].row_numbers &&
-               a.type == core::AttrType::kInteger) {
+    } else if (have_rows && rows.size() > 1 && cols[i].row_numbers && a.type == core::AttrType::kInteger) {
       a.role = core::Role::kIgnored;
     }
   }

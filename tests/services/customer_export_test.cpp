@@ -3,8 +3,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "services/customer_io.hpp"
 #include "services/csv_reader.hpp"
+#include "services/customer_io.hpp"
 #include "services_test_support.hpp"
 
 namespace churnwatch::services {
@@ -12,7 +12,8 @@ namespace {
 
 using testing::TempStore;
 
-void import_stream(storage::Store& store, std::istream& in, storage::WriteMode mode = storage::WriteMode::kInsert) {
+void import_stream(storage::Store& store, std::istream& in,
+                   storage::WriteMode mode = storage::WriteMode::kInsert) {
   ImportOptions options;
   options.mode = mode;
   import_csv(store, in, options);
@@ -24,8 +25,7 @@ void import_fixture(storage::Store& store, const std::string& name) {
   import_stream(store, in);
 }
 
-std::string export_all(storage::Store& store, ExportFormat format,
-                       const storage::CustomerQuery& query = {}) {
+std::string export_all(storage::Store& store, ExportFormat format, const storage::CustomerQuery& query = {}) {
   std::string out;
   export_customers(store, query, format, [&](std::string_view piece) {
     out.append(piece);
@@ -115,17 +115,33 @@ TEST(ExportCustomers, FormulaLikeTextIsGuardedAndImportsBackUnchanged) {
   EXPECT_EQ(store->find_customer("a5")->attributes.at("note"), "'=already quoted");
 
   std::string out = export_all(*store, ExportFormat::kCsv);
-  EXPECT_NE(out.find("\n" "a1,'=SUM(A1:A9),x\n"), std::string::npos) << out;
-  EXPECT_NE(out.find("\n" "a2,'+44 20 7946 0000,x\n"), std::string::npos) << out;
-  EXPECT_NE(out.find("\n" "a3,'@cmd,x\n"), std::string::npos) << out;
-  EXPECT_NE(out.find("\n" "a4,-5,x\n"), std::string::npos) << out;  // a number, not a formula
-  EXPECT_NE(out.find("\n" "a6,\"plain, with comma\",x\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("\n"
+                     "a1,'=SUM(A1:A9),x\n"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("\n"
+                     "a2,'+44 20 7946 0000,x\n"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("\n"
+                     "a3,'@cmd,x\n"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("\n"
+                     "a4,-5,x\n"),
+            std::string::npos)
+      << out;  // a number, not a formula
+  EXPECT_NE(out.find("\n"
+                     "a6,\"plain, with comma\",x\n"),
+            std::string::npos)
+      << out;
 
   TempStore again;
   std::istringstream back(out);
   import_stream(*again, back);
   for (const char* id : {"a1", "a2", "a3", "a4", "a5", "a6", "a7", "a8"})
-    EXPECT_EQ(again->find_customer(id)->attributes.at("note"), store->find_customer(id)->attributes.at("note"))
+    EXPECT_EQ(again->find_customer(id)->attributes.at("note"),
+              store->find_customer(id)->attributes.at("note"))
         << id;
   EXPECT_EQ(again->find_customer("a5")->attributes.at("note"), "'=already quoted");
 }

@@ -105,14 +105,14 @@ TEST(ImportCsv, EveryErrorKindIsReportedAndNothingIsWritten) {
   const std::string before = export_csv(*store);
 
   std::string bad = kHeader;
-  bad += "1,900001,Ok,600,France,Male,40,1,0,1,1,1,5000,0\n";            // line 2: fine
-  bad += "2,900002,Bad,600,France,Male,forty,1,0,1,1,1,5000,0\n";        // 3: Age not a number
-  bad += "3,900003,Bad,600,Italy,Male,40,1,0,1,1,1,5000,0\n";            // 4: unknown category
-  bad += "4,900004,Bad,600,France,Male,40,1,0,1\n";                      // 5: too few columns
-  bad += "5,900001,Dup,600,France,Male,40,1,0,1,1,1,5000,0\n";           // 6: duplicate in file
-  bad += "6,15565707,Dup,600,France,Male,40,1,0,1,1,1,5000,0\n";         // 7: exists in store
-  bad += "7,,NoId,600,France,Male,40,1,0,1,1,1,5000,0\n";                // 8: empty id
-  bad += "8,900008,Bad,600,France,Male,40,1,0,1,maybe,1,5000,0\n";       // 9: not a boolean
+  bad += "1,900001,Ok,600,France,Male,40,1,0,1,1,1,5000,0\n";       // line 2: fine
+  bad += "2,900002,Bad,600,France,Male,forty,1,0,1,1,1,5000,0\n";   // 3: Age not a number
+  bad += "3,900003,Bad,600,Italy,Male,40,1,0,1,1,1,5000,0\n";       // 4: unknown category
+  bad += "4,900004,Bad,600,France,Male,40,1,0,1\n";                 // 5: too few columns
+  bad += "5,900001,Dup,600,France,Male,40,1,0,1,1,1,5000,0\n";      // 6: duplicate in file
+  bad += "6,15565707,Dup,600,France,Male,40,1,0,1,1,1,5000,0\n";    // 7: exists in store
+  bad += "7,,NoId,600,France,Male,40,1,0,1,1,1,5000,0\n";           // 8: empty id
+  bad += "8,900008,Bad,600,France,Male,40,1,0,1,maybe,1,5000,0\n";  // 9: not a boolean
   auto e = expect_invalid([&] { import_text(*store, bad); });
   EXPECT_EQ(std::string(e.what()), "7 errors in customers.csv") << describe(e);
   EXPECT_TRUE(has_error(e, "Age", 3, 7, "expected a whole number")) << describe(e);
@@ -134,10 +134,12 @@ TEST(ImportCsv, HeaderProblemsNameTheColumns) {
   import_fixture(*store, "bank_sample.csv");
   std::string text =
       "RowNumber,Surname,CreditScore,Geography,Gender,Age,Tenure,Balance,NumOfProducts,"
-      "HasCrCard,IsActiveMember,EstimatedSalary,Exited,Shoe Size\n1,X,600,France,Male,40,1,0,1,1,1,5000,0,42\n";
+      "HasCrCard,IsActiveMember,EstimatedSalary,Exited,Shoe "
+      "Size\n1,X,600,France,Male,40,1,0,1,1,1,5000,0,42\n";
   auto e = expect_invalid([&] { import_text(*store, text); });
   EXPECT_TRUE(has_error(e, "Shoe Size", 1, 14, "unknown column 'Shoe Size'")) << describe(e);
-  EXPECT_TRUE(has_error(e, "CustomerId", 1, std::nullopt, "id column 'CustomerId' is missing")) << describe(e);
+  EXPECT_TRUE(has_error(e, "CustomerId", 1, std::nullopt, "id column 'CustomerId' is missing"))
+      << describe(e);
   EXPECT_EQ(store->count_customers(), 30);
 }
 
@@ -156,7 +158,8 @@ TEST(ImportCsv, StopsCollectingAtMaxErrors) {
   import_fixture(*store, "bank_sample.csv");
   std::string text = kHeader;
   for (int i = 0; i < 50; ++i)
-    text += std::to_string(i) + "," + std::to_string(800000 + i) + ",X,600,France,Male,old,1,0,1,1,1,5000,0\n";
+    text +=
+        std::to_string(i) + "," + std::to_string(800000 + i) + ",X,600,France,Male,old,1,0,1,1,1,5000,0\n";
   ImportOptions options;
   options.max_errors = 5;
   auto e = expect_invalid([&] { import_text(*store, text, options); });

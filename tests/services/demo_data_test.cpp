@@ -71,8 +71,7 @@ TEST(DemoData, MarginalsAndChurnArePlausible) {
   // The churn mechanism a model should find.
   EXPECT_GT(static_cast<double>(many_products_churned) / many_products, 2 * rate);
   EXPECT_LT(static_cast<double>(two_products_churned) / two_products, rate);
-  EXPECT_GT(static_cast<double>(mid_age_churned) / mid_age,
-            2 * static_cast<double>(young_churned) / young);
+  EXPECT_GT(static_cast<double>(mid_age_churned) / mid_age, 2 * static_cast<double>(young_churned) / young);
 }
 
 TEST(DemoData, ImportsUnderTheInferredSchema) {

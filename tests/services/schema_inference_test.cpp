@@ -82,7 +82,7 @@ TEST(SchemaInference, OtherTableWithYesNoLabelStringIdsAndMissingValues) {
   EXPECT_EQ(attr(s, "full_name").role, Role::kDisplay);
   EXPECT_EQ(attr(s, "plan").type, AttrType::kCategory);
   EXPECT_EQ(attr(s, "plan").categories, (std::vector<std::string>{"premium", "plus", "basic"}));
-  EXPECT_EQ(attr(s, "monthly_fee").type, AttrType::kNumber);   // has empty cells
+  EXPECT_EQ(attr(s, "monthly_fee").type, AttrType::kNumber);     // has empty cells
   EXPECT_EQ(attr(s, "support_calls").type, AttrType::kInteger);  // has an empty cell
   EXPECT_EQ(attr(s, "tenure_months").type, AttrType::kInteger);
   EXPECT_EQ(attr(s, "signup_date").type, AttrType::kDate);
