@@ -17,6 +17,11 @@ after(async () => {
   await browser?.close();
 });
 
+/** A link in the main navigation. */
+function nav(page, name) {
+  return page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name });
+}
+
 /** Reads "a–b of N" under the customers table. */
 async function tableTotal(page) {
   const text = await page.getByText(/^\d[\d,]*–\d[\d,]* of \d[\d,]*$/).textContent();
@@ -52,7 +57,7 @@ describe('churnwatch web UI', () => {
 
   it('imports a CSV through the Data page, and reports a bad file line by line', async () => {
     const page = await signIn(browser.context, 'analyst');
-    await page.getByRole('link', { name: 'Data' }).click();
+    await nav(page, 'Data').click();
     await page.setInputFiles('#import-file', csvPath);
     await page.getByRole('table', { name: 'Proposed schema' }).waitFor();
     assert.equal(await page.getByRole('combobox', { name: 'Role of Exited' }).textContent(), 'label');
@@ -95,7 +100,7 @@ describe('churnwatch web UI', () => {
     await page.getByTestId('group-figures').locator('dd').first().waitFor();
     await screenshot(page, '02-dashboard');
 
-    await page.getByRole('link', { name: 'Customers' }).click();
+    await nav(page, 'Customers').click();
     await page.getByText(new RegExp(`^1–25 of ${csvRows}$`)).waitFor();
     assert.equal(await tableTotal(page), csvRows);
 
@@ -140,7 +145,7 @@ describe('churnwatch web UI', () => {
 
   it('creates a customer through the dialog, shows a field error, then edits it', async () => {
     const page = await signIn(browser.context, 'analyst');
-    await page.getByRole('link', { name: 'Customers' }).click();
+    await nav(page, 'Customers').click();
     await page.getByRole('button', { name: 'Add customer' }).click();
     const dialog = page.getByRole('dialog');
     await dialog.getByLabel('CustomerId').fill('99000001');
@@ -181,14 +186,24 @@ describe('churnwatch web UI', () => {
       [...document.querySelectorAll('dt')].some((dt) => dt.textContent === 'Age' && dt.nextElementSibling?.textContent === '41'),
     );
     assert.equal(await age.textContent(), '41');
+
+    // Find it by search, select it and delete it in bulk.
+    await nav(page, 'Customers').click();
+    await page.getByLabel('Search customers by id or name').fill('Testerson');
+    await page.getByText(/^1–1 of 1$/).waitFor();
+    await page.getByRole('checkbox', { name: 'Select customer 99000001' }).click();
+    await page.getByRole('button', { name: 'Delete 1 selected' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete', exact: true }).click();
+    await page.getByRole('status').getByText('Deleted 1 customers').waitFor();
+    await page.getByText('No customers match.').waitFor();
     await page.close();
   });
 
   it('offers a viewer no write actions anywhere', async () => {
     const page = await signIn(browser.context, 'viewer');
     assert.equal(await page.getByTestId('current-role').textContent(), 'viewer');
-    assert.equal(await page.getByRole('link', { name: 'Users' }).count(), 0);
-    await page.getByRole('link', { name: 'Customers' }).click();
+    assert.equal(await nav(page, 'Users').count(), 0);
+    await nav(page, 'Customers').click();
     await page.locator('table[aria-label="Customers"] tbody tr').first().waitFor();
     assert.equal(await page.getByRole('button', { name: 'Add customer' }).count(), 0);
     assert.equal(await page.getByRole('checkbox').count(), 0);
@@ -196,7 +211,7 @@ describe('churnwatch web UI', () => {
     await page.locator('table[aria-label="Customers"] tbody tr td a').first().click();
     await page.getByRole('heading', { name: 'Features' }).waitFor();
     assert.equal(await page.getByRole('button', { name: 'Edit' }).count(), 0);
-    await page.getByRole('link', { name: 'Data' }).click();
+    await nav(page, 'Data').click();
     await page.getByRole('heading', { name: 'Current schema' }).waitFor();
     assert.equal(await page.getByLabel('CSV file').count(), 0);
     // Navigating to the admin-only page inside the app lands on the dashboard.
@@ -211,7 +226,7 @@ describe('churnwatch web UI', () => {
 
   it('lets the admin create a user, who can then sign in with that role', async () => {
     const page = await signIn(browser.context, 'admin');
-    await page.getByRole('link', { name: 'Users' }).click();
+    await nav(page, 'Users').click();
     await page.getByRole('button', { name: 'Create user' }).click();
     const dialog = page.getByRole('dialog');
     await dialog.getByLabel('Username').fill('dana');
@@ -231,7 +246,7 @@ describe('churnwatch web UI', () => {
     process.env.E2E_PASSWORD_dana = 'dana-password-1';
     const dana = await signIn(browser.context, 'dana');
     assert.equal(await dana.getByTestId('current-role').textContent(), 'analyst');
-    assert.equal(await dana.getByRole('link', { name: 'Users' }).count(), 0);
+    assert.equal(await nav(dana, 'Users').count(), 0);
     await dana.close();
 
     await row.getByRole('button', { name: 'Deactivate' }).click();
@@ -245,7 +260,7 @@ describe('churnwatch web UI', () => {
     assert.equal(await page.evaluate(() => document.documentElement.classList.contains('dark')), true);
     await page.getByTestId('group-figures').locator('dd').first().waitFor();
     await screenshot(page, '07-dashboard-dark');
-    await page.getByRole('link', { name: 'Customers' }).click();
+    await nav(page, 'Customers').click();
     await page.locator('table[aria-label="Customers"] tbody tr').first().waitFor();
     await screenshot(page, '07-customers-dark');
     await page.setViewportSize({ width: 390, height: 844 });

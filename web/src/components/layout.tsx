@@ -3,6 +3,7 @@
 // monitoring and alerts join `navItems` when their API lands.
 import * as React from 'react';
 import { Suspense } from 'react';
+import * as DialogPrimitive from '@radix-ui/react-dialog';
 import { NavLink, Outlet, useLocation } from 'react-router';
 import { Activity, Database, LayoutDashboard, LogOut, Menu, Moon, Sun, Users, UsersRound, X } from 'lucide-react';
 import { useAuth, useCan } from '@/auth/auth';
@@ -76,20 +77,26 @@ export function Layout() {
           <Nav />
         </div>
       </aside>
-      {open && (
-        <div className="fixed inset-0 z-40 lg:hidden" role="dialog" aria-modal="true" aria-label="Navigation">
-          <div className="absolute inset-0 bg-black/50" onClick={() => setOpen(false)} />
-          <aside className="absolute inset-y-0 left-0 w-64 border-r bg-card shadow-xl">
-            <div className="flex items-center justify-between pr-2">
+      <DialogPrimitive.Root open={open} onOpenChange={setOpen}>
+        <DialogPrimitive.Portal>
+          <DialogPrimitive.Overlay className="fixed inset-0 z-40 bg-black/50 lg:hidden" />
+          <DialogPrimitive.Content
+            aria-describedby={undefined}
+            className="fixed inset-y-0 left-0 z-50 w-64 border-r bg-card shadow-xl focus:outline-none lg:hidden"
+          >
+            <DialogPrimitive.Title className="sr-only">Navigation</DialogPrimitive.Title>
+            <div className="flex items-center justify-between border-b pr-2 [&>div]:border-b-0">
               <Brand />
-              <Button variant="ghost" size="icon" aria-label="Close navigation" onClick={() => setOpen(false)}>
-                <X />
-              </Button>
+              <DialogPrimitive.Close asChild>
+                <Button variant="ghost" size="icon" aria-label="Close navigation">
+                  <X />
+                </Button>
+              </DialogPrimitive.Close>
             </div>
             <Nav onNavigate={() => setOpen(false)} />
-          </aside>
-        </div>
-      )}
+          </DialogPrimitive.Content>
+        </DialogPrimitive.Portal>
+      </DialogPrimitive.Root>
       <div className="flex min-w-0 flex-col">
         <header className="sticky top-0 z-30 flex h-14 items-center gap-2 border-b bg-background/90 px-4 backdrop-blur sm:px-6">
           <Button

@@ -176,7 +176,7 @@ export function DashboardPage() {
                     }}
                     formatter={(v) => [percentFormat.format(Number(v)), 'Churn rate']}
                   />
-                  <Bar dataKey="rate" fill="var(--color-chart-1)" radius={[4, 4, 0, 0]} maxBarSize={64} />
+                  <Bar dataKey="rate" fill="var(--color-chart-1)" radius={[4, 4, 0, 0]} maxBarSize={64} isAnimationActive={false} />
                 </BarChart>
               </ResponsiveContainer>
             </div>
