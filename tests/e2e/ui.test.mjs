@@ -68,8 +68,9 @@ describe('churnwatch web UI', () => {
     await page.getByText(/Version 1 · 14 attributes/).waitFor();
     await screenshot(page, '05-data');
 
-    // A file whose Age column holds a word: the user declares Age an integer,
-    // the server refuses the whole file and the report names line and field.
+    // A file with the stored columns but a word in Age: the preview starts
+    // from the stored schema (Age an integer), the server refuses the whole
+    // file and the report names line, column and field.
     const lines = readFileSync(csvPath, 'utf8').trim().split('\n');
     const header = lines[0].split(',');
     const ageAt = header.indexOf('Age');
@@ -78,10 +79,9 @@ describe('churnwatch web UI', () => {
     const badPath = join(process.env.E2E_TMP, 'bad.csv');
     writeFileSync(badPath, [header, ...bad].map((r) => r.join(',')).join('\n') + '\n');
     await page.setInputFiles('#import-file', badPath);
-    const ageType = page.getByRole('combobox', { name: 'Type of Age' });
-    await ageType.waitFor();
-    await ageType.click();
-    await page.getByRole('option', { name: 'integer', exact: true }).click();
+    await page.getByTestId('schema-source').getByText(/starts from version 1/).waitFor();
+    assert.equal(await page.getByRole('combobox', { name: 'Type of Age' }).textContent(), 'integer');
+    assert.equal(await page.getByRole('combobox', { name: 'Type of Geography' }).textContent(), 'category');
     await page.getByRole('combobox', { name: 'Mode' }).click();
     await page.getByRole('option', { name: 'Upsert' }).click();
     await page.getByRole('button', { name: /^Import / }).click();
@@ -90,6 +90,7 @@ describe('churnwatch web UI', () => {
     const cells = await report.locator('tbody tr').first().locator('td').allTextContents();
     assert.deepEqual(cells.slice(0, 3), ['3', String(ageAt + 1), 'Age']);
     assert.match(cells[3], /old/);
+    await page.getByText(/Version 1 · 14 attributes/).waitFor();
     await screenshot(page, '05-data-validation-report');
     await page.close();
   });

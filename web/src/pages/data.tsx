@@ -137,24 +137,45 @@ function ValidationReport({ error }: { error: ApiError }) {
   );
 }
 
-function ImportCard() {
+/**
+ * The schema to start editing from: the stored one when the file has exactly
+ * its columns (a small sample would otherwise propose narrower types and
+ * categories), else the inferred proposal.
+ */
+export function startingSchema(inferred: DatasetSchema, stored: DatasetSchema | null | undefined): { schema: DatasetSchema; stored: boolean } {
+  if (stored) {
+    const names = new Set(inferred.attributes.map((a) => a.name));
+    if (names.size === stored.attributes.length && stored.attributes.every((a) => names.has(a.name)))
+      return { schema: stored, stored: true };
+  }
+  return { schema: inferred, stored: false };
+}
+
+function ImportCard({ current }: { current: DatasetSchema | null | undefined }) {
   const queryClient = useQueryClient();
   const toast = useToast();
   const [file, setFile] = React.useState<File | null>(null);
   const [proposal, setProposal] = React.useState<DatasetSchema | null>(null);
+  // True while the proposal is the stored schema, unedited: then the import
+  // sends no schema and the stored version stays.
+  const [keepStored, setKeepStored] = React.useState(false);
   const [mode, setMode] = React.useState<Mode>('insert');
   const [result, setResult] = React.useState<ImportResult | null>(null);
 
   const infer = useMutation({
     mutationFn: async (f: File) =>
       api<DatasetSchema>('/api/v1/schema/infer', { method: 'POST', body: await sampleOf(f), contentType: 'text/csv' }),
-    onSuccess: setProposal,
+    onSuccess: (inferred) => {
+      const start = startingSchema(inferred, current);
+      setProposal(start.schema);
+      setKeepStored(start.stored);
+    },
   });
   const importFile = useMutation({
     mutationFn: () => {
       const form = new FormData();
       form.append('file', file!, file!.name);
-      if (proposal) form.append('schema', new Blob([JSON.stringify(proposal)], { type: 'application/json' }));
+      if (proposal && !keepStored) form.append('schema', new Blob([JSON.stringify(proposal)], { type: 'application/json' }));
       return api<ImportResult>(`/api/v1/customers/import?mode=${mode}`, { method: 'POST', body: form });
     },
     onSuccess: (r) => {
@@ -203,11 +224,22 @@ function ImportCard() {
           <>
             <div>
               <h3 className="mb-1 text-sm font-semibold">Proposed schema</h3>
-              <p className="mb-3 text-sm text-muted-foreground">
+              <p className="mb-3 text-sm text-muted-foreground" data-testid="schema-source">
+                {keepStored
+                  ? `The file has the current schema's columns, so it starts from version ${proposal.version}; changing anything stores a new version.`
+                  : current
+                    ? 'The file differs from the current schema; importing stores this one as a new version.'
+                    : 'Inferred from the file.'}{' '}
                 Check each column's type and role. One column is the id, at most one is the label (the churn outcome).
               </p>
               <Card className="overflow-hidden">
-                <SchemaEditor schema={proposal} onChange={setProposal} />
+                <SchemaEditor
+                  schema={proposal}
+                  onChange={(s) => {
+                    setProposal(s);
+                    setKeepStored(false);
+                  }}
+                />
               </Card>
             </div>
             <div className="flex flex-col gap-4 sm:flex-row sm:items-end">
@@ -288,7 +320,7 @@ export function DataPage() {
         }
       />
       <div className="flex flex-col gap-6">
-        {canWrite && <ImportCard />}
+        {canWrite && schema.isSuccess && <ImportCard current={schema.data} />}
         <Card>
           <CardHeader>
             <CardTitle>Current schema</CardTitle>
