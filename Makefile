@@ -15,6 +15,7 @@ build: deps
 	@cmake --preset release >/dev/null
 	@cmake --build --preset release -j $(JOBS)
 	@echo "built $(BUILD)/churnwatch"
+	@cd web && npm run build --silent
 
 run: build
 	@scripts/run.sh
