@@ -1,6 +1,7 @@
 #include "storage/sqlite_store.hpp"
 
 #include <soci/sqlite3/soci-sqlite3.h>
+#include <spdlog/spdlog.h>
 
 #include "core/errors.hpp"
 #include "storage/db_errors.hpp"
@@ -37,6 +38,7 @@ std::unique_ptr<soci::session> open_session(const std::string& path) {
   try {
     sql = std::make_unique<soci::session>(*soci::factory_sqlite3(), connect);
   } catch (const soci::soci_error& e) {
+    spdlog::warn("cannot open the database file '{}': {}", path, e.what());
     throw core::Unavailable("cannot open the database file '" + path + "'");
   }
   auto* db = static_cast<soci::sqlite3_session_backend*>(sql->get_backend())->conn_;

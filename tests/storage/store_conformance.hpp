@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <ostream>
 #include <optional>
 #include <string>
 #include <vector>
@@ -34,6 +35,9 @@ struct StoreBackend {
   // same database.
   std::function<std::string(const std::filesystem::path& scratch)> fresh_url;
 };
+
+// Names the backend in test output instead of dumping its bytes.
+inline void PrintTo(const StoreBackend& b, std::ostream* os) { *os << b.name; }
 
 inline std::string backend_name(const ::testing::TestParamInfo<StoreBackend>& info) {
   return info.param.name;
