@@ -141,6 +141,13 @@ describe('churnwatch web UI', () => {
     await page.getByRole('heading', { name: 'Features' }).waitFor();
     await page.getByText(`Customer ${id}`).waitFor();
     await screenshot(page, '04-customer-detail');
+
+    // Back to the list: the filter and sort are kept in the address.
+    await page.goBack();
+    await page.locator('table[aria-label="Customers"] tbody tr').first().waitFor();
+    await page.waitForFunction(() => document.querySelector('table[aria-busy="false"]') !== null);
+    assert.equal(await tableTotal(page), germans);
+    assert.equal(await page.locator('th[aria-sort="descending"]').textContent(), 'Age');
     await page.close();
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildListParams, isActive } from './query';
+import { buildListParams, formatSort, isActive, parseFilters, parseSort, type Filter } from './query';
 
 describe('buildListParams', () => {
   it('encodes paging, sort, search and every filter kind', () => {
@@ -40,5 +40,29 @@ describe('buildListParams', () => {
     expect(isActive({ kind: 'range', attribute: 'Age', min: '1' })).toBe(true);
     expect(isActive({ kind: 'in', attribute: 'G', values: [] })).toBe(false);
     expect(isActive({ kind: 'equals', attribute: 'S', value: 'x' })).toBe(true);
+  });
+});
+
+describe('list state in the address', () => {
+  it('round-trips sort', () => {
+    expect(parseSort('-Age')).toEqual({ attribute: 'Age', descending: true });
+    expect(parseSort('Age')).toEqual({ attribute: 'Age', descending: false });
+    expect(parseSort(null)).toBeNull();
+    expect(formatSort({ attribute: 'Balance', descending: true })).toBe('-Balance');
+    expect(formatSort(null)).toBeNull();
+  });
+
+  it('round-trips filters and drops malformed ones', () => {
+    const filters: Filter[] = [
+      { kind: 'range', attribute: 'Age', min: '40', max: '' },
+      { kind: 'in', attribute: 'Geography', values: ['Spain'] },
+      { kind: 'equals', attribute: 'Surname', value: 'Bell' },
+    ];
+    expect(parseFilters(JSON.stringify(filters))).toEqual(filters);
+    expect(parseFilters('{oops')).toEqual([]);
+    expect(parseFilters('{"kind":"in"}')).toEqual([]);
+    expect(parseFilters('[{"kind":"in","attribute":"G","values":["a",3]},{"kind":"nope","attribute":"X"},{"attribute":5}]')).toEqual([
+      { kind: 'in', attribute: 'G', values: ['a'] },
+    ]);
   });
 });

@@ -50,3 +50,35 @@ export function isActive(f: Filter): boolean {
   if (f.kind === 'range') return Boolean(f.min?.trim() || f.max?.trim());
   return f.values.length > 0;
 }
+
+/** `-Age` → descending Age; empty → no sort. */
+export function parseSort(text: string | null): ListQuery['sort'] {
+  if (!text) return null;
+  return text.startsWith('-') ? { attribute: text.slice(1), descending: true } : { attribute: text, descending: false };
+}
+
+export function formatSort(sort: ListQuery['sort']): string | null {
+  return sort ? (sort.descending ? '-' : '') + sort.attribute : null;
+}
+
+/** Reads filters kept in the page address; anything malformed is dropped. */
+export function parseFilters(text: string | null): Filter[] {
+  if (!text) return [];
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return [];
+  }
+  if (!Array.isArray(raw)) return [];
+  const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+  const out: Filter[] = [];
+  for (const f of raw) {
+    if (!f || typeof f !== 'object' || typeof f.attribute !== 'string') continue;
+    if (f.kind === 'equals' && typeof f.value === 'string') out.push({ kind: 'equals', attribute: f.attribute, value: f.value });
+    else if (f.kind === 'range') out.push({ kind: 'range', attribute: f.attribute, min: str(f.min) ?? '', max: str(f.max) ?? '' });
+    else if (f.kind === 'in' && Array.isArray(f.values))
+      out.push({ kind: 'in', attribute: f.attribute, values: f.values.filter((v: unknown) => typeof v === 'string') });
+  }
+  return out;
+}

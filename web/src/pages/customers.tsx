@@ -1,10 +1,10 @@
 import * as React from 'react';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { Link, useNavigate } from 'react-router';
+import { Link, useNavigate, useSearchParams } from 'react-router';
 import { ArrowDown, ArrowUp, ArrowUpDown, ChevronLeft, ChevronRight, Download, Filter as FilterIcon, Pencil, Plus, Search, Trash2 } from 'lucide-react';
 import { api, type Customer, type CustomerPage } from '@/api/client';
 import { errorMessage, useSchema } from '@/api/hooks';
-import { buildListParams, isActive, type Filter, type ListQuery } from '@/api/query';
+import { buildListParams, formatSort, isActive, parseFilters, parseSort, type Filter, type ListQuery } from '@/api/query';
 import { useCan } from '@/auth/auth';
 import { PageHeader } from '@/components/layout';
 import { CustomerDialog } from '@/components/customer_dialog';
@@ -39,12 +39,34 @@ export function CustomersPage() {
   const toast = useToast();
   const queryClient = useQueryClient();
 
-  const [offset, setOffset] = React.useState(0);
-  const [sort, setSort] = React.useState<ListQuery['sort']>(null);
-  const [search, setSearch] = React.useState('');
-  const q = useDebounced(search, 300);
-  const [filters, setFilters] = React.useState<Filter[]>([]);
-  const [showFilters, setShowFilters] = React.useState(false);
+  // Paging, sort, search and filters live in the address, so the back
+  // button and shared links keep the view.
+  const [params, setParams] = useSearchParams();
+  const offset = Math.max(0, Number(params.get('offset')) || 0);
+  const sort = parseSort(params.get('sort'));
+  const q = params.get('q') ?? '';
+  const filters = React.useMemo(() => parseFilters(params.get('filters')), [params]);
+  const update = React.useCallback(
+    (changes: Record<string, string | null>, keepOffset = false) =>
+      setParams(
+        (prev) => {
+          const next = new URLSearchParams(prev);
+          for (const [k, v] of Object.entries(changes)) v ? next.set(k, v) : next.delete(k);
+          if (!keepOffset) next.delete('offset');
+          return next;
+        },
+        { replace: true },
+      ),
+    [setParams],
+  );
+  const setOffset = (n: number) => update({ offset: n > 0 ? String(n) : null }, true);
+  const setFilters = (f: Filter[]) => update({ filters: f.length ? JSON.stringify(f) : null });
+  const [search, setSearch] = React.useState(q);
+  const debouncedSearch = useDebounced(search, 300);
+  React.useEffect(() => {
+    if (debouncedSearch.trim() !== q.trim()) update({ q: debouncedSearch.trim() || null });
+  }, [debouncedSearch, q, update]);
+  const [showFilters, setShowFilters] = React.useState(filters.length > 0);
   const [selected, setSelected] = React.useState<Set<string>>(new Set());
   const [editing, setEditing] = React.useState<Customer | undefined>();
   const [dialogOpen, setDialogOpen] = React.useState(false);
@@ -52,11 +74,10 @@ export function CustomersPage() {
 
   const activeFilters = filters.filter(isActive);
   const filterKey = JSON.stringify(activeFilters);
-  React.useEffect(() => setOffset(0), [q, filterKey, sort]);
 
   const query: ListQuery = { limit: kPageSize, offset, sort, q, filters: activeFilters };
   const page = useQuery({
-    queryKey: ['customers', 'list', offset, sort, q, filterKey],
+    queryKey: ['customers', 'list', offset, formatSort(sort), q, filterKey],
     queryFn: () => api<CustomerPage>(`/api/v1/customers?${buildListParams(query)}`),
     enabled: Boolean(schema.data),
     placeholderData: keepPreviousData,
@@ -75,7 +96,10 @@ export function CustomersPage() {
     onError: (e) => toast(errorMessage(e), 'error'),
   });
 
-  const attributes = (schema.data?.attributes ?? []).filter((a) => a.role !== 'ignored' && a.role !== 'id' && a.role !== 'display');
+  // Columns: id, display name, the outcome label, then the features.
+  const attributes = (schema.data?.attributes ?? [])
+    .filter((a) => a.role === 'label' || a.role === 'feature')
+    .sort((a, b) => Number(b.role === 'label') - Number(a.role === 'label'));
   const idAttr = schema.data?.attributes.find((a) => a.role === 'id');
   const displayAttr = schema.data?.attributes.find((a) => a.role === 'display');
   const items = page.data?.items ?? [];
@@ -84,7 +108,9 @@ export function CustomersPage() {
   const someOnPage = items.some((c) => selected.has(c.id));
 
   function toggleSort(name: string) {
-    setSort((s) => (s?.attribute !== name ? { attribute: name, descending: false } : s.descending ? null : { attribute: name, descending: true }));
+    const next: ListQuery['sort'] =
+      sort?.attribute !== name ? { attribute: name, descending: false } : sort.descending ? null : { attribute: name, descending: true };
+    update({ sort: formatSort(next) });
   }
 
   async function exportCsv() {
@@ -207,7 +233,11 @@ export function CustomersPage() {
               {attributes.map((a) => (
                 <SortHeader key={a.name} name={a.name} label={a.name} className={a.type === 'number' || a.type === 'integer' ? 'text-right' : undefined} />
               ))}
-              {canWrite && <TH className="w-12"><span className="sr-only">Actions</span></TH>}
+              {canWrite && (
+                <TH className="sticky right-0 w-12 bg-muted">
+                  <span className="sr-only">Actions</span>
+                </TH>
+              )}
             </TR>
           </THead>
           <TBody>
@@ -244,7 +274,7 @@ export function CustomersPage() {
                   </TD>
                 ))}
                 {canWrite && (
-                  <TD>
+                  <TD className="sticky right-0 bg-card py-1 shadow-[-1px_0_0_var(--color-border)]">
                     <Button
                       variant="ghost"
                       size="icon"
