@@ -8,28 +8,32 @@ namespace churnwatch::storage {
 namespace {
 
 void append_string(const std::string& s, std::string& out) {
-  // Text beyond ASCII goes through nlohmann, which validates UTF-8.
-  for (unsigned char c : s) {
+  const std::size_t start = out.size();
+  const char* p = s.data();
+  std::size_t run = 0;  // start of the stretch not yet copied
+  out += '"';
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    auto c = static_cast<unsigned char>(p[i]);
+    if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') continue;
     if (c >= 0x80) {
+      // Text beyond ASCII goes through nlohmann, which validates UTF-8.
+      out.resize(start);
       out += nlohmann::json(s).dump();
       return;
     }
-  }
-  out += '"';
-  for (char ch : s) {
-    auto c = static_cast<unsigned char>(ch);
+    out.append(p + run, i - run);
+    run = i + 1;
     if (c == '"' || c == '\\') {
       out += '\\';
-      out += ch;
-    } else if (c < 0x20) {
+      out += static_cast<char>(c);
+    } else {
       static const char kHex[] = "0123456789abcdef";
       out += "\\u00";
       out += kHex[c >> 4];
       out += kHex[c & 0xf];
-    } else {
-      out += ch;
     }
   }
+  out.append(p + run, s.size() - run);
   out += '"';
 }
 
