@@ -12,5 +12,5 @@ export default defineConfig({
     proxy: { '/api': process.env.CHURNWATCH_API ?? 'http://127.0.0.1:8080' },
   },
   build: { chunkSizeWarningLimit: 700 },
-  test: { environment: 'jsdom', include: ['src/**/*.test.{ts,tsx}'] },
+  test: { environment: 'jsdom', include: ['src/**/*.test.{ts,tsx}'], setupFiles: ['src/test_setup.ts'] },
 });
