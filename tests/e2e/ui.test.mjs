@@ -232,7 +232,7 @@ describe('churnwatch web UI', () => {
     await page.close();
   });
 
-  it('lets the admin create a user, who can then sign in with that role', async () => {
+  it('lets the admin create a user, who signs in with that role until deactivated', async () => {
     const page = await signIn(browser.context, 'admin');
     await nav(page, 'Users').click();
     await page.getByRole('button', { name: 'Create user' }).click();
@@ -255,10 +255,15 @@ describe('churnwatch web UI', () => {
     const dana = await signIn(browser.context, 'dana');
     assert.equal(await dana.getByTestId('current-role').textContent(), 'analyst');
     assert.equal(await nav(dana, 'Users').count(), 0);
-    await dana.close();
 
+    // Deactivating her ends her session: her next request gets 401 and her
+    // tab returns to the login page with a notice.
     await row.getByRole('button', { name: 'Deactivate' }).click();
     await row.getByText('Deactivated').waitFor();
+    await nav(dana, 'Customers').click();
+    await dana.getByRole('alert').getByText(/session has ended/).waitFor();
+    await dana.getByRole('button', { name: 'Sign in' }).waitFor();
+    await dana.close();
     await page.close();
   });
 
