@@ -283,6 +283,11 @@ describe('churnwatch web UI', () => {
     await page.getByRole('dialog', { name: 'Navigation' }).getByRole('link', { name: 'Data' }).click();
     await page.getByRole('heading', { name: 'Current schema' }).waitFor();
     await page.getByRole('button', { name: 'Switch to light theme' }).click();
+    assert.equal(await nav(page, 'Dashboard').count(), 0, 'the sidebar is hidden on a phone');
+    await page.getByRole('button', { name: 'Open navigation' }).click();
+    await page.getByRole('dialog', { name: 'Navigation' }).getByRole('link', { name: 'Dashboard' }).click();
+    await page.getByTestId('group-figures').locator('dd').first().waitFor();
+    await screenshot(page, '08-phone-dashboard');
     await page.close();
   });
 

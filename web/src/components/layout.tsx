@@ -109,6 +109,10 @@ export function Layout() {
           >
             <Menu />
           </Button>
+          <span className="flex items-center gap-2 font-semibold tracking-tight lg:hidden">
+            <Activity className="size-4 text-primary" aria-hidden />
+            churnwatch
+          </span>
           <div className="ml-auto flex items-center gap-2">
             {user && (
               <div className="flex items-center gap-2 text-sm" aria-label="Signed in user">
