@@ -74,6 +74,9 @@ class ModelBundle {
   std::vector<double> predict_raw(const FeatureMatrix& m) const;
   // rows x (cols + 1) SHAP contributions in log-odds, bias last.
   std::vector<float> contributions(const FeatureMatrix& m) const;
+  // Uncalibrated probabilities straight from XGBoost's own predictor (the
+  // reference the faster tree evaluator is tested against).
+  std::vector<double> predict_xgboost(const FeatureMatrix& m) const;
 
   const ModelMetadata& metadata() const;
   ModelMetadata& metadata();
@@ -82,6 +85,8 @@ class ModelBundle {
   void set_calibrator(Calibrator c);
 
  private:
+  std::vector<double> raw_probabilities(const float* x, std::size_t rows, std::size_t cols) const;
+
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

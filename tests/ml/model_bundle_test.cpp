@@ -156,3 +156,27 @@ TEST_F(ModelBundleTest, ProbabilityContributionsAddUpToTheChangeFromBase) {
 
 }  // namespace
 }  // namespace churnwatch::ml
+
+namespace churnwatch::ml {
+namespace {
+
+TEST(ForestEvaluator, AgreesWithXgboostForEveryTreeAlgorithm) {
+  auto t = testing::subscriptions(1500, 8);  // has missing values
+  for (auto a : {Algorithm::kGbdt, Algorithm::kRandomForest, Algorithm::kLogistic}) {
+    TrainOptions o;
+    o.algorithm = a;
+    o.search_budget = 1;
+    o.max_rounds = 100;
+    const auto r = train(t.schema, t.rows, t.labels, o);
+    const auto m = r.bundle.preprocessor().transform(t.rows);
+    const auto fast = r.bundle.predict_raw(m);
+    const auto reference = r.bundle.predict_xgboost(m);
+    ASSERT_EQ(fast.size(), reference.size());
+    for (std::size_t i = 0; i < fast.size(); ++i) {
+      ASSERT_NEAR(fast[i], reference[i], 1e-5) << to_string(a) << " row " << i;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace churnwatch::ml
