@@ -170,8 +170,11 @@ Ours measure(const Data& d) {
   return o;
 }
 
-std::string ratio(double ours, double theirs) {
-  return theirs > 0 ? fmt::format("{:.1f}x", ours / theirs) : "-";
+// "12.3x faster" / "4.0x slower" for a quantity where larger `better` wins.
+std::string compare(double better, double worse, const char* up, const char* down) {
+  if (better <= 0 || worse <= 0) return "-";
+  return better >= worse ? fmt::format("{:.1f}x {}", better / worse, up)
+                         : fmt::format("{:.1f}x {}", worse / better, down);
 }
 
 int run(const std::string& csv, const std::filesystem::path& dir) {
@@ -201,11 +204,11 @@ int run(const std::string& csv, const std::filesystem::path& dir) {
   for (const auto& r : ref["results"]) {
     const auto name = r["name"].get<std::string>();
     std::cout << fmt::format(
-        "vs {:<8} training {} faster, AUC {:+.4f}, F1 {:+.3f}, latency p50 {} lower, batch {} higher\n",
-        name, ratio(r["train_seconds"].get<double>(), o.train_seconds),
+        "vs {:<8} training {}, AUC {:+.4f}, F1 {:+.3f}, latency p50 {}, batch {}\n", name,
+        compare(r["train_seconds"].get<double>(), o.train_seconds, "faster", "slower"),
         o.roc_auc - r["roc_auc"].get<double>(), o.f1 - r["f1"].get<double>(),
-        ratio(r["latency_p50_ms"].get<double>(), o.p50_ms),
-        ratio(o.batch_dense, r["batch_rows_per_second"].get<double>()));
+        compare(r["latency_p50_ms"].get<double>(), o.p50_ms, "lower", "higher"),
+        compare(o.batch_dense, r["batch_rows_per_second"].get<double>(), "higher", "lower"));
   }
   double best_auc = 0, rf_seconds = 0;
   for (const auto& r : ref["results"]) {

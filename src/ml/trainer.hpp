@@ -5,9 +5,11 @@
 //  1. stratified split into train / validation / test (60/20/20 by default);
 //  2. the preprocessor is fitted on the training rows only;
 //  3. budgeted search: each candidate of search_space.hpp is scored by
-//     stratified k-fold cross-validation on the training rows, the k boosters
-//     growing in lockstep and stopping when the mean held-out log loss has not
-//     improved for `early_stopping_rounds`; the best mean held-out ROC-AUC wins;
+//     stratified k-fold cross-validation on the training rows; every fold
+//     trains until its held-out log loss has not improved for
+//     `early_stopping_rounds`, the candidate's round count is the one with the
+//     lowest mean held-out log loss, and the best mean held-out ROC-AUC at that
+//     round wins. (candidate, fold) pairs run in parallel, one thread each;
 //  4. the winner is retrained on all training rows with early stopping on the
 //     validation rows (log loss);
 //  5. calibration (none / Platt / isotonic) and the decision threshold (max F1,

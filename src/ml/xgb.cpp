@@ -1,6 +1,7 @@
 #include "ml/xgb.hpp"
 
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>

@@ -119,9 +119,9 @@ inline Table subscriptions(std::size_t n, std::uint64_t seed) {
     const double z = -1.0 + (plan == 0 ? 0.8 : plan == 2 ? -1.0 : 0.0) + 0.35 * tickets -
                      (pay ? 1.2 : 0.0) - days / 1000.0 + (spend_missing ? 0.8 : -spend / 400.0);
     const int y = u(rng) < sigmoid(z) ? 1 : 0;
-    char code[16];
+    char code[32];
     std::snprintf(code, sizeof code, "C-%05zu", i);
-    char date[16];
+    char date[32];
     const int year = 2024 - days / 365, month = 1 + (days / 30) % 12, day = 1 + days % 28;
     std::snprintf(date, sizeof date, "%04d-%02d-%02d", year, month, day);
     t.rows.push_back({{"customer_code", code},

@@ -125,7 +125,9 @@ TEST_F(ModelBundleTest, ReasonsNameSchemaAttributesWithTheCustomersValue) {
                              bundle.preprocessor().attributes().end(),
                              [&](const auto& a) { return a.name == r.attribute; }));
     EXPECT_EQ(r.value, row[r.attribute]);
-    if (i > 0) EXPECT_GE(std::abs(p.reasons[i - 1].contribution), std::abs(r.contribution));
+    if (i > 0) {
+      EXPECT_GE(std::abs(p.reasons[i - 1].contribution), std::abs(r.contribution));
+    }
     EXPECT_EQ(r.contribution > 0, r.log_odds > 0);
   }
   EXPECT_TRUE(names.count("Age"));
