@@ -104,6 +104,7 @@ struct Ours {
   double train_seconds = 0, roc_auc = 0, f1 = 0, threshold = 0;
   double p50_ms = 0, p99_ms = 0, p50_plain_ms = 0;
   double batch_dense = 0, batch_json = 0;
+  double load_ms = 0;
 };
 
 std::pair<double, double> percentiles(std::vector<double> t) {
@@ -124,6 +125,13 @@ Ours measure(const Data& d) {
   std::cerr << fmt::format("ours: {} rounds, params {}, calibration {}, cv AUC {:.4f}\n",
                            m.params.at("rounds").get<int>(), r.search[r.best_candidate].params.dump(),
                            ml::to_string(bundle.calibrator().method()), r.search[r.best_candidate].cv_auc);
+
+  const auto saved = std::filesystem::temp_directory_path() / "churnwatch_ml_bench_bundle";
+  bundle.save(saved);
+  const auto load_start = Clock::now();
+  const auto loaded = ml::ModelBundle::load(saved);
+  o.load_ms = seconds_since(load_start) * 1000;
+  std::filesystem::remove_all(saved);
 
   std::vector<nlohmann::json> test_rows;
   for (auto i : r.test_rows) test_rows.push_back(d.rows[i]);
@@ -199,8 +207,9 @@ int run(const std::string& csv, const std::filesystem::path& dir) {
                              r["batch_rows_per_second"].get<double>());
   }
   std::cout << fmt::format("\nchurnwatch: threshold {:.3f} (chosen on validation; references use 0.5); "
-                           "p50 without reasons {:.3f} ms; batch incl. JSON encoding {:.0f} rows/s\n",
-                           o.threshold, o.p50_plain_ms, o.batch_json);
+                           "p50 without reasons {:.3f} ms; batch incl. JSON encoding {:.0f} rows/s; "
+                           "bundle load {:.1f} ms\n",
+                           o.threshold, o.p50_plain_ms, o.batch_json, o.load_ms);
   for (const auto& r : ref["results"]) {
     const auto name = r["name"].get<std::string>();
     std::cout << fmt::format(
