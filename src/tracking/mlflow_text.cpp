@@ -34,7 +34,7 @@ bool has_control(const std::string& s) {
 }
 
 bool plain_ok(const std::string& s) {
-  if (s.empty() || resolves_to_non_string(s)) return false;
+  if (s.empty() || has_control(s) || resolves_to_non_string(s)) return false;
   if (std::string_view("#,[]{}&*!|>'\"%@`?:").find(s.front()) != std::string_view::npos)
     return false;
   if (s.front() == '-' && (s.size() == 1 || s[1] == ' ')) return false;

@@ -13,7 +13,8 @@ std::unique_ptr<Tracker> open_tracker(const std::string& tracking_uri,
   if (tracking_uri.starts_with("http://") || tracking_uri.starts_with("https://"))
     return std::make_unique<RestTracker>(rest_options_from_env(tracking_uri));
   if (auto path = path_from_file_uri(tracking_uri)) return std::make_unique<FileTracker>(*path);
-  if (tracking_uri.find("://") == std::string::npos && tracking_uri.find(':') == std::string::npos)
+  bool databricks = tracking_uri == "databricks" || tracking_uri.starts_with("databricks:");
+  if (!databricks && tracking_uri.find(':') == std::string::npos)
     return std::make_unique<FileTracker>(tracking_uri);
   throw core::Invalid("MLFLOW_TRACKING_URI '" + tracking_uri +
                           "' is not supported; use an http(s):// server URL or a file: folder",

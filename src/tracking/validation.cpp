@@ -53,8 +53,8 @@ bool resolves_elsewhere(const std::string& key) {
 }
 
 void invalid(std::string_view what, const std::string& key, std::string message) {
-  throw core::Invalid("invalid " + std::string(what) + " '" + key + "': " + message,
-                      {{std::string(what) + "." + key, std::move(message)}});
+  std::string detail = "invalid " + std::string(what) + " '" + key + "': " + message;
+  throw core::Invalid(std::move(detail), {{std::string(what) + "." + key, std::move(message)}});
 }
 
 }  // namespace
