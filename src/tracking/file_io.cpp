@@ -89,10 +89,19 @@ std::optional<std::string> read_file(const fs::path& path) {
 }
 
 void copy_file_atomic(const fs::path& from, const fs::path& to) {
-  auto content = read_file(from);
-  if (!content || fs::is_directory(from))
+  std::error_code ec;
+  if (!fs::is_regular_file(from, ec))
     throw core::NotFound("no file to log as an artifact at " + from.string());
-  write_file_atomic(to, *content);
+  fs::create_directories(to.parent_path());
+  fs::path temp = to.parent_path() / ("." + to.filename().string() + ".tmp-" + core::random_hex(6));
+  fs::copy_file(from, temp, ec);  // streams; a model file need not fit in memory
+  if (ec) throw core::Unavailable("cannot copy " + from.string() + " to " + temp.string() + ": " + ec.message());
+  if (::rename(temp.c_str(), to.c_str()) != 0) {
+    int saved = errno;
+    ::unlink(temp.c_str());
+    errno = saved;
+    io_error("cannot replace", to);
+  }
 }
 
 FileLock::FileLock(const fs::path& path) {

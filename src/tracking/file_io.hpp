@@ -24,7 +24,8 @@ std::optional<std::string> read_file(const std::filesystem::path& path);
 void copy_file_atomic(const std::filesystem::path& from, const std::filesystem::path& to);
 
 // Holds an exclusive advisory lock (flock) on `path` for its lifetime,
-// creating the file when needed. Serialises processes, not threads.
+// creating the file when needed. Each lock opens its own file description,
+// so it serialises threads of one process as well as processes.
 class FileLock {
  public:
   explicit FileLock(const std::filesystem::path& path);

@@ -210,3 +210,46 @@ TEST(RestTracker, ReadsLongHistoriesPageByPage) {
 
 }  // namespace
 }  // namespace churnwatch::tracking
+
+namespace churnwatch::tracking {
+namespace {
+
+// The stand-in must refuse what MLflow refuses, or the client tests above
+// would prove nothing; these requests bypass the client's own checks.
+TEST(MlflowStandinContract, RefusesWhatMlflowRefuses) {
+  MlflowStandin mlflow;
+  RestClient client(options_for(mlflow));
+  auto expect_invalid = [&](const nlohmann::json& body, const std::string& message) {
+    try {
+      client.post(kApi + "runs/log-batch", body);
+      ADD_FAILURE() << "accepted " << body.dump().substr(0, 200);
+    } catch (const core::Invalid& e) {
+      EXPECT_NE(std::string(e.what()).find(message), std::string::npos) << e.what();
+    }
+  };
+  auto created = client.post(kApi + "runs/create", {{"experiment_id", "0"}, {"start_time", 1}});
+  std::string id = created["run"]["info"]["run_id"];
+  nlohmann::json metrics = nlohmann::json::array();
+  for (int i = 0; i < 1001; ++i) metrics.push_back({{"key", "m"}, {"value", 1.0}, {"timestamp", 1}, {"step", i}});
+  expect_invalid({{"run_id", id}, {"metrics", metrics}}, "at most 1000 metrics. Got 1001");
+  nlohmann::json params = nlohmann::json::array();
+  for (int i = 0; i < 101; ++i) params.push_back({{"key", "p" + std::to_string(i)}, {"value", "v"}});
+  expect_invalid({{"run_id", id}, {"params", params}}, "at most 100 params. Got 101");
+  expect_invalid({{"run_id", id}, {"tags", params}}, "at most 100 tags. Got 101");
+  expect_invalid({{"run_id", id}, {"unknown", 1}}, "Invalid field 'unknown'");
+  expect_invalid({{"run_id", 42}}, "expected string");
+  expect_invalid({{"metrics", nlohmann::json::array()}}, "Missing value for required parameter 'run_id'");
+  expect_invalid({{"run_id", id}, {"params", {{{"key", "a|b"}, {"value", "1"}}}}}, "Invalid param name");
+  expect_invalid({{"run_id", id}, {"metrics", {{{"key", "m"}, {"value", 1.0}}}}},
+                 "required parameter 'timestamp'");
+  expect_invalid({{"run_id", id}, {"params", {{{"key", "p"}, {"value", std::string(6001, 'x')}}}}},
+                 "exceeded length limit of 6000");
+  EXPECT_THROW(client.post(kApi + "runs/log-batch", {{"run_id", "nope"}}), core::NotFound);
+  EXPECT_THROW(client.post(kApi + "experiments/create", {{"name", "Default"}}), core::Conflict);
+  EXPECT_THROW(client.get(kApi + "experiments/get-by-name", {{"experiment_name", "missing"}}), core::NotFound);
+  EXPECT_TRUE(mlflow.run(id)->params.empty());
+  EXPECT_TRUE(mlflow.run(id)->metrics.empty());
+}
+
+}  // namespace
+}  // namespace churnwatch::tracking
