@@ -132,39 +132,54 @@ std::chrono::milliseconds DiscordClient::backoff_delay(int attempt) const {
 std::chrono::milliseconds DiscordClient::acquire(const std::string& key,
                                                  std::chrono::milliseconds wait_limit) {
   std::unique_lock lock(mutex_);
+  const auto give_up = Clock::now() + wait_limit;
   for (;;) {
     const auto now = Clock::now();
     Bucket& b = buckets_[key];
-    if (b.remaining >= 0 && b.reset_at <= now) b.remaining = b.limit > 0 ? b.limit : -1;
+    // A reset window is unknown again until the next answer describes it;
+    // assuming a full budget would let a burst outrun the new window.
+    if (b.remaining >= 0 && b.reset_at <= now) b.remaining = -1;
     auto until = std::max(global_until_, now);
     if (b.remaining == 0) until = std::max(until, b.reset_at);
-    if (until <= now) {
+    // While the bucket is unknown only one request is in flight: its answer
+    // tells how many more may follow.
+    const bool discovering = b.remaining < 0 && b.in_flight > 0;
+    if (until <= now && !discovering) {
       if (b.remaining > 0) --b.remaining;  // reserve, so concurrent senders share the budget
+      ++b.in_flight;
       return std::chrono::milliseconds(0);
     }
-    const auto wait = std::chrono::ceil<std::chrono::milliseconds>(until - now);
-    if (wait > wait_limit) return wait;
-    lock.unlock();
-    std::this_thread::sleep_until(until);
-    lock.lock();
+    if (until > now) {
+      const auto wait = std::chrono::ceil<std::chrono::milliseconds>(until - now);
+      if (until > give_up) return wait;
+      changed_.wait_until(lock, until);
+    } else {
+      if (now >= give_up) return options_.request_timeout;  // the discovering request is slow
+      changed_.wait_until(lock, give_up);
+    }
   }
 }
 
-void DiscordClient::record(const std::string& key, const Response& r, Clock::time_point sent_at) {
+void DiscordClient::record(const std::string& key, const Response* response) {
+  // Reset-After counts from when Discord answered, which is before the
+  // answer arrived here: counting from arrival never resets too early.
+  const auto received_at = Clock::now();
   std::lock_guard lock(mutex_);
   Bucket& b = buckets_[key];
+  --b.in_flight;
+  changed_.notify_all();
+  if (!response) return;
+  const Response& r = *response;
   const auto remaining = r.number("x-ratelimit-remaining");
   const auto reset_after = r.number("x-ratelimit-reset-after");
   if (const auto limit = r.number("x-ratelimit-limit")) b.limit = static_cast<int>(*limit);
   if (const auto it = r.headers.find("x-ratelimit-bucket"); it != r.headers.end()) b.id = it->second;
   if (remaining && reset_after) {
-    // Counting from when the request left keeps the estimate on the safe side.
-    const auto reset_at = sent_at + seconds_to_ms(*reset_after);
-    const bool same_window =
-        b.remaining >= 0 && std::chrono::abs(reset_at - b.reset_at) < std::chrono::milliseconds(250);
+    // Answers arrive out of order and our own reservations may be ahead of
+    // them, so the lower count and the later reset win.
     const int left = static_cast<int>(*remaining);
-    b.remaining = same_window ? std::min(b.remaining, left) : left;
-    b.reset_at = same_window ? std::max(b.reset_at, reset_at) : reset_at;
+    b.remaining = b.remaining < 0 ? left : std::min(b.remaining, left);
+    b.reset_at = std::max(b.reset_at, received_at + seconds_to_ms(*reset_after));
   }
   if (r.status == 429) {
     double retry = 0;
@@ -179,12 +194,14 @@ void DiscordClient::record(const std::string& key, const Response& r, Clock::tim
       global = true;
     if (const auto it = r.headers.find("x-ratelimit-scope"); it != r.headers.end() && it->second == "global")
       global = true;
-    const auto until = Clock::now() + seconds_to_ms(retry);
+    const auto until = received_at + seconds_to_ms(retry);
     if (global) {
       global_until_ = std::max(global_until_, until);
     } else {
+      // Discord's retry_after is authoritative for this bucket, earlier or later
+      // than the window the headers described.
       b.remaining = 0;
-      b.reset_at = std::max(b.reset_at, until);
+      b.reset_at = until;
     }
   }
 }
@@ -223,6 +240,7 @@ DeliveryResult DiscordClient::attempt(const WebhookTarget& target, const Discord
   char errbuf[CURL_ERROR_SIZE] = {0};
   CURL* h = curl.get();
   if (!h || !raw_headers) {
+    record(key, nullptr);
     result.state = DeliveryState::kRetry;
     result.retry_after = options_.backoff_initial;
     result.reason = "could not create an HTTP request";
@@ -245,11 +263,11 @@ DeliveryResult DiscordClient::attempt(const WebhookTarget& target, const Discord
   curl_easy_setopt(h, CURLOPT_HEADERDATA, &r.headers);
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
 
-  const auto sent_at = Clock::now();
   r.code = curl_easy_perform(h);
   if (r.code != CURLE_OK) {
     result.state = transient_transport_error(r.code) ? DeliveryState::kRetry : DeliveryState::kFailed;
     result.retry_after = options_.backoff_initial;
+    record(key, nullptr);
     result.reason = fmt::format("network error: {}{}{}", curl_easy_strerror(r.code),
                                 errbuf[0] ? ": " : "", errbuf);
     spdlog::warn("discord webhook {}: {}", target.mask(), result.reason);
@@ -257,7 +275,7 @@ DeliveryResult DiscordClient::attempt(const WebhookTarget& target, const Discord
   }
   curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r.status);
   result.http_status = static_cast<int>(r.status);
-  record(key, r, sent_at);
+  record(key, &r);
 
   if (r.status >= 200 && r.status < 300) {
     result.state = DeliveryState::kDelivered;

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -57,18 +58,22 @@ class DiscordClient final : public Notifier {
     int limit = -1;
     Clock::time_point reset_at{};
     std::string id;  // X-RateLimit-Bucket
+    int in_flight = 0;
   };
   struct Response;
 
   DeliveryResult attempt(const WebhookTarget& target, const DiscordMessage& message,
                          std::chrono::milliseconds wait_limit);
   // Waits for the global pause and the webhook's bucket, then reserves one
-  // request. Returns the remaining wait when it is longer than `wait_limit`.
+  // request (to be ended by record()). Returns the remaining wait, without
+  // reserving, when it is longer than `wait_limit`.
   std::chrono::milliseconds acquire(const std::string& key, std::chrono::milliseconds wait_limit);
-  void record(const std::string& key, const Response& response, Clock::time_point sent_at);
+    // Ends the request acquire() admitted; `response` is null when none came.
+  void record(const std::string& key, const Response* response);
 
   DiscordClientOptions options_;
   std::mutex mutex_;
+  std::condition_variable changed_;  // a request ended: bucket state may allow more
   std::map<std::string, Bucket> buckets_;
   Clock::time_point global_until_{};
 };
