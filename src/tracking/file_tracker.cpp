@@ -189,15 +189,20 @@ RunHandle FileTracker::start_run(const std::string& experiment_name, const std::
 void FileTracker::log_params(const RunHandle& run, const Params& params) {
   validate_params(params);
   fs::path dir = run_dir(run);
+  auto refuse_change = [&](const std::string& key, const std::string& current, const std::string& value) {
+    throw core::Invalid("param '" + key + "' was already logged with value '" + current + "' for run " +
+                            run.run_id + "; MLflow does not allow changing it to '" + value + "'",
+                        {{"param." + key, "already logged with another value"}});
+  };
+  // Check every key before writing any, so a refused call logs nothing.
+  for (const auto& [key, value] : params)
+    if (auto current = read_file(dir / "params" / key); current && *current != value)
+      refuse_change(key, *current, value);
   for (const auto& [key, value] : params) {
     fs::path file = dir / "params" / key;
     if (create_file_once(file, value)) continue;
-    auto current = read_file(file).value_or("");
-    if (current != value)
-      throw core::Invalid("param '" + key + "' was already logged with value '" + current +
-                              "' for run " + run.run_id + "; MLflow does not allow changing it to '" +
-                              value + "'",
-                          {{"param." + key, "already logged with another value"}});
+    // Another writer got there first (or between our check and now).
+    if (auto current = read_file(file).value_or(""); current != value) refuse_change(key, current, value);
   }
 }
 

@@ -108,7 +108,10 @@ TEST_P(TrackerConformance, AParamKeepsItsFirstValue) {
   } catch (const core::Invalid& e) {
     EXPECT_NE(std::string(e.what()).find("seed"), std::string::npos) << e.what();
   }
-  EXPECT_EQ(t().get_run(run.run_id).params.at("seed"), "42");
+  EXPECT_THROW(t().log_params(run, {{"alpha", "1"}, {"seed", "44"}}), core::Invalid);
+  auto params = t().get_run(run.run_id).params;
+  EXPECT_EQ(params.at("seed"), "42");
+  EXPECT_EQ(params.count("alpha"), 0u) << "a refused call logs nothing";
 }
 
 TEST_P(TrackerConformance, RefusesWhatMlflowRefusesBeforeWritingAnything) {
