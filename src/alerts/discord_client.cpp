@@ -17,9 +17,12 @@ namespace churnwatch::alerts {
 
 std::string_view delivery_state_name(DeliveryState state) {
   switch (state) {
-    case DeliveryState::kDelivered: return "delivered";
-    case DeliveryState::kRetry: return "retry";
-    case DeliveryState::kFailed: return "failed";
+    case DeliveryState::kDelivered:
+      return "delivered";
+    case DeliveryState::kRetry:
+      return "retry";
+    case DeliveryState::kFailed:
+      return "failed";
   }
   return "unknown";
 }
@@ -39,6 +42,27 @@ struct DiscordClient::Response {
     } catch (const std::exception&) {
       return std::nullopt;
     }
+  }
+
+  // A 429's delay: the body's retry_after (seconds, fractional), else the
+  // Retry-After header.
+  double retry_after_seconds() const {
+    const auto doc = nlohmann::json::parse(body, nullptr, false);
+    if (doc.is_object() && doc.contains("retry_after") && doc["retry_after"].is_number())
+      return doc["retry_after"].get<double>();
+    return number("retry-after").value_or(0.0);
+  }
+
+  // Whether a 429 pauses every webhook rather than one bucket.
+  bool global_limit() const {
+    const auto doc = nlohmann::json::parse(body, nullptr, false);
+    if (doc.is_object() && doc.contains("global") && doc["global"].is_boolean() &&
+        doc["global"].get<bool>())
+      return true;
+    const auto global = headers.find("x-ratelimit-global");
+    const auto scope = headers.find("x-ratelimit-scope");
+    return (global != headers.end() && global->second == "true") ||
+           (scope != headers.end() && scope->second == "global");
   }
 };
 
@@ -70,7 +94,8 @@ std::size_t on_header(char* data, std::size_t size, std::size_t n, void* user) {
     std::transform(name.begin(), name.end(), name.begin(),
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     std::string_view value = line.substr(colon + 1);
-    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
+      value.remove_prefix(1);
     while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' '))
       value.remove_suffix(1);
     (*headers)[name] = std::string(value);
@@ -80,7 +105,8 @@ std::size_t on_header(char* data, std::size_t size, std::size_t n, void* user) {
 
 std::chrono::milliseconds seconds_to_ms(double seconds) {
   if (!std::isfinite(seconds) || seconds < 0) seconds = 0;
-  return std::chrono::milliseconds(static_cast<long long>(std::ceil(std::min(seconds, 86400.0) * 1000.0)));
+  return std::chrono::milliseconds(
+      static_cast<long long>(std::ceil(std::min(seconds, 86400.0) * 1000.0)));
 }
 
 // "Unknown Webhook (code 10015)" from Discord's error JSON, else the status.
@@ -173,7 +199,8 @@ void DiscordClient::record(const std::string& key, const Response* response) {
   const auto remaining = r.number("x-ratelimit-remaining");
   const auto reset_after = r.number("x-ratelimit-reset-after");
   if (const auto limit = r.number("x-ratelimit-limit")) b.limit = static_cast<int>(*limit);
-  if (const auto it = r.headers.find("x-ratelimit-bucket"); it != r.headers.end()) b.id = it->second;
+  if (const auto it = r.headers.find("x-ratelimit-bucket"); it != r.headers.end())
+    b.id = it->second;
   if (remaining && reset_after) {
     // Answers arrive out of order and our own reservations may be ahead of
     // them, so the lower count and the later reset win.
@@ -182,18 +209,8 @@ void DiscordClient::record(const std::string& key, const Response* response) {
     b.reset_at = std::max(b.reset_at, received_at + seconds_to_ms(*reset_after));
   }
   if (r.status == 429) {
-    double retry = 0;
-    bool global = false;
-    const auto doc = nlohmann::json::parse(r.body, nullptr, false);
-    if (doc.is_object() && doc.contains("retry_after") && doc["retry_after"].is_number())
-      retry = doc["retry_after"].get<double>();
-    else if (const auto header = r.number("retry-after"))
-      retry = *header;
-    if (doc.is_object() && doc.value("global", false)) global = true;
-    if (const auto it = r.headers.find("x-ratelimit-global"); it != r.headers.end() && it->second == "true")
-      global = true;
-    if (const auto it = r.headers.find("x-ratelimit-scope"); it != r.headers.end() && it->second == "global")
-      global = true;
+    const double retry = r.retry_after_seconds();
+    const bool global = r.global_limit();
     const auto until = received_at + seconds_to_ms(retry);
     if (global) {
       global_until_ = std::max(global_until_, until);
@@ -213,6 +230,14 @@ DeliveryResult DiscordClient::send(const WebhookTarget& target, const DiscordMes
 DeliveryResult DiscordClient::attempt(const WebhookTarget& target, const DiscordMessage& message,
                                       std::chrono::milliseconds wait_limit) {
   DeliveryResult result;
+  // Discord counts rejected requests towards an IP ban, so a message that
+  // cannot be accepted is never sent.
+  if (const auto problems = limit_violations(message); !problems.empty()) {
+    result.state = DeliveryState::kFailed;
+    result.reason = "message exceeds Discord's limits: " + problems.front();
+    if (problems.size() > 1) result.reason += fmt::format(" (and {} more)", problems.size() - 1);
+    return result;
+  }
   const std::string key = target.bucket_key();
   if (const auto wait = acquire(key, wait_limit); wait.count() > 0) {
     result.state = DeliveryState::kRetry;
@@ -236,7 +261,8 @@ DeliveryResult DiscordClient::attempt(const WebhookTarget& target, const Discord
   raw_headers = curl_slist_append(raw_headers, "Content-Type: application/json");
   raw_headers = curl_slist_append(raw_headers, "Accept: application/json");
   raw_headers = curl_slist_append(raw_headers, "Expect:");
-  std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> headers(raw_headers, &curl_slist_free_all);
+  std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> headers(raw_headers,
+                                                                      &curl_slist_free_all);
   char errbuf[CURL_ERROR_SIZE] = {0};
   CURL* h = curl.get();
   if (!h || !raw_headers) {
@@ -250,7 +276,8 @@ DeliveryResult DiscordClient::attempt(const WebhookTarget& target, const Discord
   curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options_.connect_timeout.count()));
+  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
+                   static_cast<long>(options_.connect_timeout.count()));
   curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.request_timeout.count()));
   curl_easy_setopt(h, CURLOPT_USERAGENT, options_.user_agent.c_str());
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, raw_headers);
@@ -265,7 +292,8 @@ DeliveryResult DiscordClient::attempt(const WebhookTarget& target, const Discord
 
   r.code = curl_easy_perform(h);
   if (r.code != CURLE_OK) {
-    result.state = transient_transport_error(r.code) ? DeliveryState::kRetry : DeliveryState::kFailed;
+    result.state =
+        transient_transport_error(r.code) ? DeliveryState::kRetry : DeliveryState::kFailed;
     result.retry_after = options_.backoff_initial;
     record(key, nullptr);
     result.reason = fmt::format("network error: {}{}{}", curl_easy_strerror(r.code),
@@ -288,13 +316,7 @@ DeliveryResult DiscordClient::attempt(const WebhookTarget& target, const Discord
   if (r.status == 429) {
     result.state = DeliveryState::kRetry;
     result.rate_limited = true;
-    double retry = 0;
-    const auto doc = nlohmann::json::parse(r.body, nullptr, false);
-    if (doc.is_object() && doc.contains("retry_after") && doc["retry_after"].is_number())
-      retry = doc["retry_after"].get<double>();
-    else if (const auto header = r.number("retry-after"))
-      retry = *header;
-    result.retry_after = seconds_to_ms(retry);
+    result.retry_after = seconds_to_ms(r.retry_after_seconds());
   } else if (r.status >= 500 || r.status == 408) {
     result.state = DeliveryState::kRetry;
     result.retry_after = options_.backoff_initial;

@@ -39,6 +39,7 @@ class DiscordClient final : public Notifier {
   DiscordClient& operator=(const DiscordClient&) = delete;
 
   // One attempt (after any wait the rate limits require, up to max_wait).
+  // A message that breaks Discord's limits fails without being sent.
   DeliveryResult send(const WebhookTarget& target, const DiscordMessage& message) override;
 
   // Attempts until delivered, failed, max_attempts reached, or the next try
@@ -68,7 +69,7 @@ class DiscordClient final : public Notifier {
   // request (to be ended by record()). Returns the remaining wait, without
   // reserving, when it is longer than `wait_limit`.
   std::chrono::milliseconds acquire(const std::string& key, std::chrono::milliseconds wait_limit);
-    // Ends the request acquire() admitted; `response` is null when none came.
+  // Ends the request acquire() admitted; `response` is null when none came.
   void record(const std::string& key, const Response* response);
 
   DiscordClientOptions options_;

@@ -9,12 +9,11 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json_fwd.hpp>
 
 namespace churnwatch::alerts {
 
@@ -42,7 +41,7 @@ struct EmbedField {
 struct Embed {
   std::string title;
   std::string description;
-  std::string url;  // an http(s) link the title points to; empty: none
+  std::string url;                     // an http(s) link the title points to; empty: none
   std::optional<std::uint32_t> color;  // 0xRRGGBB
   std::vector<EmbedField> fields;
   std::string footer_text;

@@ -10,18 +10,24 @@ namespace churnwatch::alerts {
 
 std::uint32_t severity_color(Severity severity) {
   switch (severity) {
-    case Severity::kInfo: return 0x3498DB;
-    case Severity::kWarning: return 0xF39C12;
-    case Severity::kCritical: return 0xE74C3C;
+    case Severity::kInfo:
+      return 0x3498DB;
+    case Severity::kWarning:
+      return 0xF39C12;
+    case Severity::kCritical:
+      return 0xE74C3C;
   }
   return 0x95A5A6;
 }
 
 std::string_view severity_name(Severity severity) {
   switch (severity) {
-    case Severity::kInfo: return "info";
-    case Severity::kWarning: return "warning";
-    case Severity::kCritical: return "critical";
+    case Severity::kInfo:
+      return "info";
+    case Severity::kWarning:
+      return "warning";
+    case Severity::kCritical:
+      return "critical";
   }
   return "unknown";
 }
@@ -72,12 +78,13 @@ bool is_http_url(std::string_view url) {
 std::vector<EmbedField> expand_fields(const std::vector<LogicalField>& fields) {
   std::vector<EmbedField> out;
   for (const auto& f : fields) {
-    const auto pieces = split_text(f.value.empty() ? std::string_view("\u2014") : f.value,
-                                   kMaxFieldValue);
+    const auto pieces =
+        split_text(f.value.empty() ? std::string_view("\u2014") : f.value, kMaxFieldValue);
     for (std::size_t i = 0; i < pieces.size(); ++i) {
       std::string name =
           pieces.size() == 1 ? f.name : fmt::format("{} ({}/{})", f.name, i + 1, pieces.size());
-      out.push_back({shorten(name, kMaxFieldName), pieces[i], f.inline_field && pieces.size() == 1});
+      out.push_back(
+          {shorten(name, kMaxFieldName), pieces[i], f.inline_field && pieces.size() == 1});
     }
   }
   return out;
@@ -174,7 +181,8 @@ Draft alert_draft(const AlertItem& item) {
   const auto change = change_of(item);
   d.description = fmt::format("{} \u00b7 churn risk **{}**", severity_name(item.severity),
                               percent(item.probability));
-  if (!item.risk_level.empty()) d.description += fmt::format(" \u00b7 level **{}**", item.risk_level);
+  if (!item.risk_level.empty())
+    d.description += fmt::format(" \u00b7 level **{}**", item.risk_level);
   if (change && item.previous_probability)
     d.description += fmt::format("\n{} since the last run ({})", points(*change),
                                  percent(*item.previous_probability));
@@ -225,7 +233,8 @@ std::vector<DiscordMessage> build_alert_messages(const std::vector<AlertItem>& i
     if (item.severity == Severity::kCritical) ++critical;
     for (auto& e : place(alert_draft(item), options)) embeds.push_back(std::move(e));
   }
-  std::string line = fmt::format("{} customer{} at risk", items.size(), items.size() == 1 ? "" : "s");
+  std::string line =
+      fmt::format("{} customer{} at risk", items.size(), items.size() == 1 ? "" : "s");
   if (critical) line += fmt::format(", {} critical", critical);
   return pack(std::move(embeds), options, line);
 }

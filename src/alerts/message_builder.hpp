@@ -32,10 +32,10 @@ struct AlertItem {
   std::string display_name;  // may be empty: the id is shown instead
   double probability = 0.0;  // current churn probability, 0..1
   std::optional<double> previous_probability;
-  std::optional<double> change;  // probability - previous; derived when absent
-  std::string risk_level;        // e.g. "high"
+  std::optional<double> change;      // probability - previous; derived when absent
+  std::string risk_level;            // e.g. "high"
   std::vector<std::string> reasons;  // top reasons, most important first
-  std::string link_url;  // the customer's page; used as the embed link when http(s)
+  std::string link_url;              // the customer's page; used as the embed link when http(s)
   Severity severity = Severity::kWarning;
 };
 

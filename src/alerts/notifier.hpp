@@ -26,7 +26,7 @@ struct DeliveryResult {
   // retry_after on 429, else the client's first backoff step).
   std::chrono::milliseconds retry_after{0};
   bool rate_limited = false;  // kRetry because of a rate limit (429 or a known empty bucket)
-  int http_status = 0;  // 0 when no response arrived
+  int http_status = 0;        // 0 when no response arrived
   // Why it was not delivered: Discord's message and code, the HTTP status,
   // or the network error. Never contains the webhook token.
   std::string reason;

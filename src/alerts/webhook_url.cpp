@@ -32,7 +32,8 @@ std::string trim(std::string_view s) {
 }
 
 bool all_digits(std::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); });
+  return !s.empty() &&
+         std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); });
 }
 
 bool is_token(std::string_view s) {
@@ -112,18 +113,18 @@ WebhookTarget parse_webhook_url(std::string_view url, const WebhookUrlPolicy& po
 
   const std::string scheme = lower(part(u.get(), CURLUPART_SCHEME).value_or(""));
   std::string host = lower(part(u.get(), CURLUPART_HOST).value_or(""));
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
   const auto port = part(u.get(), CURLUPART_PORT);
   if (part(u.get(), CURLUPART_USER) || part(u.get(), CURLUPART_PASSWORD))
     reject("user information is not allowed");
   if (part(u.get(), CURLUPART_FRAGMENT)) reject("a fragment is not allowed");
 
   const std::string host_port = port ? fmt::format("{}:{}", host, *port) : host;
-  const bool allowed = std::any_of(policy.allowed_hosts.begin(), policy.allowed_hosts.end(),
-                                   [&](const std::string& h) {
-                                     return h == host || h == host_port ||
-                                            h == fmt::format("[{}]:{}", host, port.value_or(""));
-                                   });
+  const bool allowed = std::any_of(
+      policy.allowed_hosts.begin(), policy.allowed_hosts.end(), [&](const std::string& h) {
+        return h == host || h == host_port || h == fmt::format("[{}]:{}", host, port.value_or(""));
+      });
   if (!allowed) reject(fmt::format("host {} is not an allowed webhook host", host));
   if (scheme != "https" && !(scheme == "http" && is_loopback(host)))
     reject(fmt::format("scheme {} is not allowed (https required)", scheme));

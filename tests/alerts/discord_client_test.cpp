@@ -97,7 +97,8 @@ TEST(DiscordClient, RespectsRateLimitHeadersWithoutEarningA429) {
   for (int t = 0; t < 4; ++t)
     threads.emplace_back([&, t] {
       for (int i = 0; i < 5; ++i)
-        if (client.send(target, text("m" + std::to_string(t * 5 + i))).state == DeliveryState::kDelivered)
+        if (client.send(target, text("m" + std::to_string(t * 5 + i))).state ==
+            DeliveryState::kDelivered)
           ++delivered;
     });
   for (auto& th : threads) th.join();
@@ -125,7 +126,8 @@ TEST_F(ClientFixture, A429IsWaitedOutAndRetried) {
 
   standin.fail_next(1, DiscordStandin::Fault::k429, 0.2);
   const auto start = Clock::now();
-  const auto r = client.deliver_with_retries(target, text("y"), Clock::now() + std::chrono::seconds(5));
+  const auto r =
+      client.deliver_with_retries(target, text("y"), Clock::now() + std::chrono::seconds(5));
   EXPECT_EQ(r.state, DeliveryState::kDelivered) << r.reason;
   EXPECT_EQ(r.attempts, 2);
   EXPECT_GE(ms_between(start, Clock::now()), 190);
@@ -166,7 +168,8 @@ TEST_F(ClientFixture, ALongRateLimitIsReportedInsteadOfBlocking) {
   EXPECT_LT(ms_between(start, Clock::now()), 1000);
   EXPECT_EQ(standin.hits().size(), 1u);  // nothing was sent into the limit
 
-  const auto bounded = impatient.deliver_with_retries(target, text("c"), Clock::now() + milliseconds(200));
+  const auto bounded =
+      impatient.deliver_with_retries(target, text("c"), Clock::now() + milliseconds(200));
   EXPECT_EQ(bounded.state, DeliveryState::kRetry);
   EXPECT_LT(ms_between(start, Clock::now()), 1500);
 }
@@ -174,7 +177,8 @@ TEST_F(ClientFixture, ALongRateLimitIsReportedInsteadOfBlocking) {
 TEST_F(ClientFixture, ServerErrorsAreRetriedWithBackoffThenDelivered) {
   standin.fail_next(2, DiscordStandin::Fault::k500);
   const auto start = Clock::now();
-  const auto r = client.deliver_with_retries(target, text("x"), Clock::now() + std::chrono::seconds(5));
+  const auto r =
+      client.deliver_with_retries(target, text("x"), Clock::now() + std::chrono::seconds(5));
   EXPECT_EQ(r.state, DeliveryState::kDelivered) << r.reason;
   EXPECT_EQ(r.attempts, 3);
   // Jittered backoff waits at least half of 40 ms, then half of 80 ms.
@@ -187,7 +191,8 @@ TEST_F(ClientFixture, ServerErrorsAreRetriedWithBackoffThenDelivered) {
 
 TEST_F(ClientFixture, UnknownWebhookFailsAtOnceWithDiscordsReason) {
   standin.fail_next(1, DiscordStandin::Fault::k404);
-  const auto r = client.deliver_with_retries(target, text("x"), Clock::now() + std::chrono::seconds(5));
+  const auto r =
+      client.deliver_with_retries(target, text("x"), Clock::now() + std::chrono::seconds(5));
   EXPECT_EQ(r.state, DeliveryState::kFailed);
   EXPECT_EQ(r.http_status, 404);
   EXPECT_EQ(r.attempts, 1);
@@ -197,7 +202,8 @@ TEST_F(ClientFixture, UnknownWebhookFailsAtOnceWithDiscordsReason) {
 
 TEST_F(ClientFixture, WrongTokenFails) {
   const std::string url = standin.url();
-  const auto bad = parse_webhook_url(url.substr(0, url.rfind('/') + 1) + "not-the-token", loopback_policy());
+  const auto bad =
+      parse_webhook_url(url.substr(0, url.rfind('/') + 1) + "not-the-token", loopback_policy());
   const auto r = client.send(bad, text("x"));
   EXPECT_EQ(r.state, DeliveryState::kFailed);
   EXPECT_EQ(r.http_status, 401);
@@ -205,12 +211,23 @@ TEST_F(ClientFixture, WrongTokenFails) {
   EXPECT_EQ(r.reason.find("not-the-token"), std::string::npos);
 }
 
-TEST_F(ClientFixture, InvalidBodyFailsWithTheFieldErrors) {
+TEST_F(ClientFixture, AMessageBeyondTheLimitsFailsWithoutBeingSent) {
   const auto r = client.send(target, text(std::string(2001, 'x')));
   EXPECT_EQ(r.state, DeliveryState::kFailed);
+  EXPECT_EQ(r.http_status, 0);
+  EXPECT_NE(r.reason.find("content: 2001 > 2000"), std::string::npos) << r.reason;
+  EXPECT_TRUE(standin.hits().empty());
+}
+
+TEST_F(ClientFixture, ABodyDiscordRejectsFailsWithItsFieldErrors) {
+  DiscordMessage m = text("hello");
+  m.username = "Discord alerts";  // Discord refuses names containing "discord"
+  const auto r = client.deliver_with_retries(target, m, Clock::now() + std::chrono::seconds(5));
+  EXPECT_EQ(r.state, DeliveryState::kFailed);
+  EXPECT_EQ(r.attempts, 1);
   EXPECT_EQ(r.http_status, 400);
-  EXPECT_NE(r.reason.find("50035"), std::string::npos) << r.reason;
-  EXPECT_NE(r.reason.find("content"), std::string::npos) << r.reason;
+  EXPECT_NE(r.reason.find("Invalid Form Body (code 50035)"), std::string::npos) << r.reason;
+  EXPECT_NE(r.reason.find("USERNAME_INVALID_CONTAINS"), std::string::npos) << r.reason;
 }
 
 TEST(DiscordClient, NetworkErrorsAreRetriedThenReported) {
@@ -229,13 +246,15 @@ TEST(DiscordClient, NetworkErrorsAreRetriedThenReported) {
   o.max_attempts = 3;
   DiscordClient client(o);
   const auto target = parse_webhook_url(
-      "http://127.0.0.1:" + std::to_string(port) + "/api/webhooks/1/tokentokentoken", loopback_policy());
+      "http://127.0.0.1:" + std::to_string(port) + "/api/webhooks/1/tokentokentoken",
+      loopback_policy());
   const auto once = client.send(target, text("x"));
   EXPECT_EQ(once.state, DeliveryState::kRetry);
   EXPECT_EQ(once.http_status, 0);
   EXPECT_NE(once.reason.find("network error"), std::string::npos);
   EXPECT_EQ(once.reason.find("tokentokentoken"), std::string::npos);
-  const auto r = client.deliver_with_retries(target, text("x"), Clock::now() + std::chrono::seconds(5));
+  const auto r =
+      client.deliver_with_retries(target, text("x"), Clock::now() + std::chrono::seconds(5));
   EXPECT_EQ(r.state, DeliveryState::kRetry);
   EXPECT_EQ(r.attempts, 3);
 }
@@ -243,7 +262,8 @@ TEST(DiscordClient, NetworkErrorsAreRetriedThenReported) {
 TEST(DiscordClient, BackoffGrowsWithJitterAndIsCapped) {
   DiscordClient client(fast_options());
   for (int i = 0; i < 20; ++i) {
-    const auto d1 = client.backoff_delay(1), d3 = client.backoff_delay(3), d9 = client.backoff_delay(9);
+    const auto d1 = client.backoff_delay(1), d3 = client.backoff_delay(3),
+               d9 = client.backoff_delay(9);
     EXPECT_GE(d1, milliseconds(20));
     EXPECT_LE(d1, milliseconds(40));
     EXPECT_GE(d3, milliseconds(80));

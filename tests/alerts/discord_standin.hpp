@@ -34,8 +34,8 @@ class DiscordStandin {
   using json = nlohmann::json;
 
   struct Options {
-    int rate_limit = 5;                            // requests per window per webhook
-    std::chrono::milliseconds window{2000};        // rate-limit window
+    int rate_limit = 5;                      // requests per window per webhook
+    std::chrono::milliseconds window{2000};  // rate-limit window
   };
   enum class Fault { k429, k429Global, k500, k404, k401 };
 
@@ -45,7 +45,7 @@ class DiscordStandin {
     int status = 0;
     std::string user_agent;
     std::string content_type;
-    std::string query;  // "wait=true"
+    std::string query;          // "wait=true"
     bool enforced_429 = false;  // 429 because the client ignored the rate limit
   };
 
@@ -126,11 +126,14 @@ class DiscordStandin {
       if (!embeds.is_array()) {
         add(errors, {"embeds"}, "BASE_TYPE_ARRAY", "Must be an array.");
       } else {
-        if (embeds.size() > 10) add(errors, {"embeds"}, "BASE_TYPE_MAX_LENGTH", "Must be 10 or fewer in length.");
+        if (embeds.size() > 10)
+          add(errors, {"embeds"}, "BASE_TYPE_MAX_LENGTH", "Must be 10 or fewer in length.");
         std::size_t total = 0;
-        for (std::size_t i = 0; i < embeds.size(); ++i) total += check_embed(errors, embeds[i], std::to_string(i));
+        for (std::size_t i = 0; i < embeds.size(); ++i)
+          total += check_embed(errors, embeds[i], std::to_string(i));
         if (total > 6000)
-          add(errors, {"embeds"}, "MAX_EMBED_SIZE_EXCEEDED", "Embed size exceeds maximum size of 6000");
+          add(errors, {"embeds"}, "MAX_EMBED_SIZE_EXCEEDED",
+              "Embed size exceeds maximum size of 6000");
       }
     }
     return errors;
@@ -178,7 +181,8 @@ class DiscordStandin {
       return 0;
     }
     const std::size_t n = code_points(obj[key].get<std::string>());
-    if (n == 0 && required) add(errors, path, "BASE_TYPE_REQUIRED", "This field is required");
+    if (n == 0 && required)
+      add(errors, path, "BASE_TYPE_REQUIRED", "This field is required");
     else if (n < min || n > max)
       add(errors, path, "BASE_TYPE_BAD_LENGTH",
           "Must be between " + std::to_string(min) + " and " + std::to_string(max) + " in length.");
@@ -215,28 +219,33 @@ class DiscordStandin {
             "int value should be less than or equal to 16777215.");
     }
     if (e.contains("timestamp")) {
-      const bool ok = e["timestamp"].is_string() && e["timestamp"].get<std::string>().size() >= 19 &&
+      const bool ok = e["timestamp"].is_string() &&
+                      e["timestamp"].get<std::string>().size() >= 19 &&
                       e["timestamp"].get<std::string>()[10] == 'T';
       if (!ok)
         add(errors, {"embeds", index, "timestamp"}, "DATE_TIME_TYPE_PARSE",
             "Could not parse timestamp. Should be ISO8601.");
     }
-    if (e.contains("footer")) total += check_string(errors, e["footer"], "text", {"embeds", index, "footer"}, 1, 2048, true);
-    if (e.contains("author")) total += check_string(errors, e["author"], "name", {"embeds", index, "author"}, 1, 256, true);
+    if (e.contains("footer"))
+      total +=
+          check_string(errors, e["footer"], "text", {"embeds", index, "footer"}, 1, 2048, true);
+    if (e.contains("author"))
+      total += check_string(errors, e["author"], "name", {"embeds", index, "author"}, 1, 256, true);
     if (e.contains("fields")) {
       const json& fields = e["fields"];
       if (!fields.is_array()) {
         add(errors, {"embeds", index, "fields"}, "BASE_TYPE_ARRAY", "Must be an array.");
       } else {
         if (fields.size() > 25)
-          add(errors, {"embeds", index, "fields"}, "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length.");
+          add(errors, {"embeds", index, "fields"}, "BASE_TYPE_MAX_LENGTH",
+              "Must be 25 or fewer in length.");
         for (std::size_t j = 0; j < fields.size(); ++j) {
           const std::vector<std::string> fat = {"embeds", index, "fields", std::to_string(j)};
           total += check_string(errors, fields[j], "name", fat, 1, 256, true);
           total += check_string(errors, fields[j], "value", fat, 1, 1024, true);
           if (fields[j].contains("inline") && !fields[j]["inline"].is_boolean())
-            add(errors, {"embeds", index, "fields", std::to_string(j), "inline"}, "BASE_TYPE_BOOLEAN",
-                "Must be either true or false.");
+            add(errors, {"embeds", index, "fields", std::to_string(j), "inline"},
+                "BASE_TYPE_BOOLEAN", "Must be either true or false.");
         }
       }
     }
@@ -258,8 +267,9 @@ class DiscordStandin {
   }
 
   static bool is_empty_message(const json& body) {
-    const bool no_content = !body.contains("content") || body["content"].is_null() ||
-                            (body["content"].is_string() && body["content"].get<std::string>().empty());
+    const bool no_content =
+        !body.contains("content") || body["content"].is_null() ||
+        (body["content"].is_string() && body["content"].get<std::string>().empty());
     const bool no_embeds = !body.contains("embeds") || body["embeds"].is_null() ||
                            (body["embeds"].is_array() && body["embeds"].empty());
     return no_content && no_embeds;
@@ -268,8 +278,13 @@ class DiscordStandin {
   http::Response handle(http::Request& req) {
     std::lock_guard lock(mutex_);
     const std::string id = req.param("id");
-    Hit hit{Clock::now(), id, 0, std::string(req.header("user-agent")),
-            std::string(req.header("content-type")), "", false};
+    Hit hit{Clock::now(),
+            id,
+            0,
+            std::string(req.header("user-agent")),
+            std::string(req.header("content-type")),
+            "",
+            false};
     const auto q = req.target.find('?');
     if (q != std::string::npos) hit.query = req.target.substr(q + 1);
     http::Response res = respond(req, id, hit);
@@ -284,15 +299,20 @@ class DiscordStandin {
       const Scripted s = faults_.front();
       faults_.pop_front();
       switch (s.fault) {
-        case Fault::k500: return error(500, 0, "500: Internal Server Error");
-        case Fault::k404: return error(404, 10015, "Unknown Webhook");
-        case Fault::k401: return error(401, 50027, "Invalid Webhook Token");
+        case Fault::k500:
+          return error(500, 0, "500: Internal Server Error");
+        case Fault::k404:
+          return error(404, 10015, "Unknown Webhook");
+        case Fault::k401:
+          return error(401, 50027, "Invalid Webhook Token");
         case Fault::k429:
         case Fault::k429Global: {
           const bool global = s.fault == Fault::k429Global;
-          http::Response r = http::Response::json(
-              429, json{{"message", "You are being rate limited."}, {"retry_after", s.retry_after},
-                        {"global", global}}.dump());
+          http::Response r =
+              http::Response::json(429, json{{"message", "You are being rate limited."},
+                                             {"retry_after", s.retry_after},
+                                             {"global", global}}
+                                            .dump());
           r.set_header("Retry-After", std::to_string(static_cast<long>(std::ceil(s.retry_after))));
           r.set_header("X-RateLimit-Scope", global ? "global" : "shared");
           if (global) r.set_header("X-RateLimit-Global", "true");
@@ -310,7 +330,8 @@ class DiscordStandin {
     const double reset_after =
         std::chrono::duration<double>(w.start + options_.window - now).count();
     const double reset_epoch =
-        std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count() + reset_after;
+        std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count() +
+        reset_after;
     auto rate_headers = [&](http::Response& r, int remaining) {
       r.set_header("X-RateLimit-Limit", std::to_string(options_.rate_limit));
       r.set_header("X-RateLimit-Remaining", std::to_string(remaining));
@@ -320,9 +341,11 @@ class DiscordStandin {
     };
     if (w.used >= options_.rate_limit) {
       hit.enforced_429 = true;
-      http::Response r = http::Response::json(
-          429, json{{"message", "You are being rate limited."}, {"retry_after", std::stod(seconds(reset_after))},
-                    {"global", false}}.dump());
+      http::Response r =
+          http::Response::json(429, json{{"message", "You are being rate limited."},
+                                         {"retry_after", std::stod(seconds(reset_after))},
+                                         {"global", false}}
+                                        .dump());
       rate_headers(r, 0);
       r.set_header("Retry-After", std::to_string(static_cast<long>(std::ceil(reset_after))));
       r.set_header("X-RateLimit-Scope", "shared");

@@ -17,10 +17,12 @@ using test_support::TestResponse;
 struct StandinFixture : ::testing::Test {
   DiscordStandin standin{{100, std::chrono::milliseconds(2000)}};
   TestClient client{standin.port()};
-  std::string path = std::string("/api/webhooks/") + DiscordStandin::kDefaultId + "/" + DiscordStandin::kDefaultToken;
+  std::string path = std::string("/api/webhooks/") + DiscordStandin::kDefaultId + "/" +
+                     DiscordStandin::kDefaultToken;
 
   TestResponse post(const json& body, const std::string& query = "") {
-    return client.request("POST", path + query, body.dump(), {{"Content-Type", "application/json"}});
+    return client.request("POST", path + query, body.dump(),
+                          {{"Content-Type", "application/json"}});
   }
 };
 
@@ -56,7 +58,8 @@ TEST_F(StandinFixture, RejectsEveryLimitWithDiscordsErrorPaths) {
 
   r = post({{"embeds", {{{"fields", {{{"name", ""}, {"value", "v"}}}}}}}});
   ASSERT_EQ(r.status, 400);
-  EXPECT_EQ(r.json()["errors"]["embeds"]["0"]["fields"]["0"]["name"]["_errors"][0]["code"], "BASE_TYPE_REQUIRED");
+  EXPECT_EQ(r.json()["errors"]["embeds"]["0"]["fields"]["0"]["name"]["_errors"][0]["code"],
+            "BASE_TYPE_REQUIRED");
 
   json eleven = json::array();
   for (int i = 0; i < 11; ++i) eleven.push_back({{"title", "t"}});
@@ -70,9 +73,13 @@ TEST_F(StandinFixture, RejectsEveryLimitWithDiscordsErrorPaths) {
 TEST_F(StandinFixture, EnforcesTheSixThousandTotalAcrossEmbeds) {
   StandinFixture::standin.add_webhook("5", "other-token");
   path = "/api/webhooks/5/other-token";
-  json ok = {{"embeds", {{{"description", std::string(3000, 'a')}}, {{"description", std::string(3000, 'b')}}}}};
+  json ok = {
+      {"embeds",
+       {{{"description", std::string(3000, 'a')}}, {{"description", std::string(3000, 'b')}}}}};
   EXPECT_EQ(post(ok).status, 204);
-  json over = {{"embeds", {{{"description", std::string(3000, 'a')}}, {{"title", "x"}, {"description", std::string(3000, 'b')}}}}};
+  json over = {{"embeds",
+                {{{"description", std::string(3000, 'a')}},
+                 {{"title", "x"}, {"description", std::string(3000, 'b')}}}}};
   auto r = post(over);
   ASSERT_EQ(r.status, 400);
   EXPECT_EQ(r.json()["errors"]["embeds"]["_errors"][0]["code"], "MAX_EMBED_SIZE_EXCEEDED");
@@ -94,7 +101,8 @@ TEST_F(StandinFixture, RejectsEmptyMessagesWrongContentTypeAndBadJson) {
 }
 
 TEST_F(StandinFixture, UnknownWebhookAndWrongToken) {
-  auto r = client.request("POST", "/api/webhooks/999/x", "{\"content\":\"x\"}", {{"Content-Type", "application/json"}});
+  auto r = client.request("POST", "/api/webhooks/999/x", "{\"content\":\"x\"}",
+                          {{"Content-Type", "application/json"}});
   EXPECT_EQ(r.status, 404);
   EXPECT_EQ(r.json()["code"], 10015);
   r = client.request("POST", std::string("/api/webhooks/") + DiscordStandin::kDefaultId + "/wrong",
@@ -106,8 +114,8 @@ TEST_F(StandinFixture, UnknownWebhookAndWrongToken) {
 TEST(DiscordStandin, EnforcesItsRateLimitWithReal429s) {
   DiscordStandin standin;  // 5 per 2 s, like a Discord webhook
   TestClient client{standin.port()};
-  const std::string path =
-      std::string("/api/webhooks/") + DiscordStandin::kDefaultId + "/" + DiscordStandin::kDefaultToken;
+  const std::string path = std::string("/api/webhooks/") + DiscordStandin::kDefaultId + "/" +
+                           DiscordStandin::kDefaultToken;
   const auto post = [&](const json& body) {
     return client.request("POST", path, body.dump(), {{"Content-Type", "application/json"}});
   };

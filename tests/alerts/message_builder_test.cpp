@@ -68,7 +68,8 @@ TEST(MessageBuilder, OneCustomerIsOneEmbedWithItsNumbersAndReasons) {
   EXPECT_EQ(joined_field(messages, "Risk"), "82.3%");
   EXPECT_EQ(joined_field(messages, "Previous"), "61.0%");
   EXPECT_EQ(joined_field(messages, "Change"), "+21.3 pts");
-  EXPECT_EQ(joined_field(messages, "Top reasons"), "1. Age 52 raises risk\n2. Inactive member\n3. Balance 0");
+  EXPECT_EQ(joined_field(messages, "Top reasons"),
+            "1. Age 52 raises risk\n2. Inactive member\n3. Balance 0");
   EXPECT_NE(severity_color(Severity::kCritical), severity_color(Severity::kInfo));
 }
 
@@ -105,7 +106,8 @@ TEST(MessageBuilder, LongReasonsAreSplitAcrossFieldsWithoutLosingText) {
   a.reasons = {std::string(900, 'a'), std::string(4000, 'b'), "short"};
   const auto messages = build_alert_messages({a});
   expect_acceptable(messages);
-  const std::string expected = "1. " + std::string(900, 'a') + "\n2. " + std::string(4000, 'b') + "\n3. short";
+  const std::string expected =
+      "1. " + std::string(900, 'a') + "\n2. " + std::string(4000, 'b') + "\n3. short";
   EXPECT_EQ(joined_field(messages, "Top reasons"), expected);
   ASSERT_EQ(messages.size(), 1u);
   ASSERT_EQ(messages[0].embeds.size(), 1u);
@@ -128,7 +130,8 @@ TEST(MessageBuilder, HugeReasonsContinueInFurtherEmbedsAndMessages) {
   expect_acceptable(messages);
   EXPECT_GT(messages.size(), 1u);
   EXPECT_EQ(joined_field(messages, "Top reasons").size(),
-            expected.size() + 3 * std::string("1. Age 52 raises risk\n2. Inactive member\n3. Balance 0").size());
+            expected.size() +
+                3 * std::string("1. Age 52 raises risk\n2. Inactive member\n3. Balance 0").size());
   EXPECT_NE(joined_field(messages, "Top reasons").find(expected), std::string::npos);
   bool continued = false;
   for (const auto& m : messages)
@@ -189,7 +192,8 @@ TEST(MessageBuilder, RunSummaryCountsLevelsAndListsTopRisers) {
   for (int i = 0; i < 40; ++i) s.counts_by_level.push_back({"segment " + std::to_string(i), 1});
   const auto big = build_run_summary_messages(s);
   expect_acceptable(big);
-  EXPECT_NE(joined_field(big, "Top risers").find("502. Customer 499 (CUST-10499)"), std::string::npos);
+  EXPECT_NE(joined_field(big, "Top risers").find("502. Customer 499 (CUST-10499)"),
+            std::string::npos);
   EXPECT_EQ(joined_field(big, "Level: segment 39"), "1");
 }
 
@@ -205,7 +209,8 @@ TEST(MessageBuilder, OptionsBeyondLimitsAreRejectedNotTruncated) {
 
 TEST(MessageBuilder, SplitTextKeepsEveryCharacterAndUtf8Boundaries) {
   std::string text;
-  for (int i = 0; i < 700; ++i) text += (i % 9 == 0) ? "\n" : (i % 5 == 0 ? " " : "\u00fc\U0001F600");
+  for (int i = 0; i < 700; ++i)
+    text += (i % 9 == 0) ? "\n" : (i % 5 == 0 ? " " : "\u00fc\U0001F600");
   const auto pieces = split_text(text, 100);
   std::string back;
   for (const auto& p : pieces) {

@@ -24,16 +24,20 @@ std::string rejection(const std::string& url, const WebhookUrlPolicy& p = defaul
 }
 
 TEST(WebhookUrl, ParsesDiscordUrlsOnEveryDiscordHost) {
-  for (const std::string host : {"discord.com", "discordapp.com", "ptb.discord.com", "canary.discord.com"}) {
-    const auto t = parse_webhook_url("https://" + host + "/api/webhooks/123456789012345678/" + kToken, defaults());
+  for (const std::string host :
+       {"discord.com", "discordapp.com", "ptb.discord.com", "canary.discord.com"}) {
+    const auto t = parse_webhook_url(
+        "https://" + host + "/api/webhooks/123456789012345678/" + kToken, defaults());
     EXPECT_EQ(t.id, "123456789012345678");
     EXPECT_EQ(t.token, kToken);
     EXPECT_EQ(t.host, host);
     EXPECT_EQ(t.endpoint, "https://" + host + "/api/webhooks/123456789012345678/" + kToken);
   }
-  const auto v10 = parse_webhook_url("https://Discord.com/api/v10/webhooks/42/" + kToken + "/", defaults());
+  const auto v10 =
+      parse_webhook_url("https://Discord.com/api/v10/webhooks/42/" + kToken + "/", defaults());
   EXPECT_EQ(v10.endpoint, "https://discord.com/api/v10/webhooks/42/" + kToken);
-  const auto thread = parse_webhook_url("https://discord.com/api/webhooks/42/" + kToken + "?thread_id=77", defaults());
+  const auto thread = parse_webhook_url(
+      "https://discord.com/api/webhooks/42/" + kToken + "?thread_id=77", defaults());
   ASSERT_TRUE(thread.thread_id);
   EXPECT_EQ(*thread.thread_id, "77");
 }
@@ -42,15 +46,22 @@ TEST(WebhookUrl, RejectsAnythingElse) {
   const std::string path = "/api/webhooks/42/" + kToken;
   EXPECT_NE(rejection("http://discord.com" + path).find("https required"), std::string::npos);
   EXPECT_NE(rejection("https://evil.example" + path).find("not an allowed"), std::string::npos);
-  EXPECT_NE(rejection("https://discord.com.evil.example" + path).find("not an allowed"), std::string::npos);
-  EXPECT_NE(rejection("https://user:pw@discord.com" + path).find("user information"), std::string::npos);
+  EXPECT_NE(rejection("https://discord.com.evil.example" + path).find("not an allowed"),
+            std::string::npos);
+  EXPECT_NE(rejection("https://user:pw@discord.com" + path).find("user information"),
+            std::string::npos);
   EXPECT_NE(rejection("https://discord.com" + path + "#x").find("fragment"), std::string::npos);
-  EXPECT_NE(rejection("https://discord.com" + path + "?next=http://x").find("query"), std::string::npos);
-  EXPECT_NE(rejection("https://discord.com/api/webhook/42/" + kToken).find("path"), std::string::npos);
-  EXPECT_NE(rejection("https://discord.com/api/webhooks/abc/" + kToken).find("id"), std::string::npos);
+  EXPECT_NE(rejection("https://discord.com" + path + "?next=http://x").find("query"),
+            std::string::npos);
+  EXPECT_NE(rejection("https://discord.com/api/webhook/42/" + kToken).find("path"),
+            std::string::npos);
+  EXPECT_NE(rejection("https://discord.com/api/webhooks/abc/" + kToken).find("id"),
+            std::string::npos);
   EXPECT_NE(rejection("https://discord.com/api/webhooks/42").find("path"), std::string::npos);
-  EXPECT_NE(rejection("https://discord.com/api/webhooks/42/" + kToken + "/extra").find("path"), std::string::npos);
-  EXPECT_NE(rejection("https://discord.com/api/webhooks/42/to%2Fken").find("token"), std::string::npos);
+  EXPECT_NE(rejection("https://discord.com/api/webhooks/42/" + kToken + "/extra").find("path"),
+            std::string::npos);
+  EXPECT_NE(rejection("https://discord.com/api/webhooks/42/to%2Fken").find("token"),
+            std::string::npos);
   EXPECT_NE(rejection("discord.com" + path), "accepted");
   EXPECT_NE(rejection(""), "accepted");
   EXPECT_NE(rejection("ftp://discord.com" + path), "accepted");
@@ -64,7 +75,8 @@ TEST(WebhookUrl, LoopbackNeedsTheAllowListAndOnlyLoopbackMayUseHttp) {
   p.allowed_hosts.push_back("relay.internal:8443");
   const auto t = parse_webhook_url("http://127.0.0.1:5555/api/webhooks/42/" + kToken, p);
   EXPECT_EQ(t.endpoint, "http://127.0.0.1:5555/api/webhooks/42/" + kToken);
-  EXPECT_NE(rejection("http://hooks.internal/api/webhooks/42/" + kToken, p).find("https required"), std::string::npos);
+  EXPECT_NE(rejection("http://hooks.internal/api/webhooks/42/" + kToken, p).find("https required"),
+            std::string::npos);
   EXPECT_EQ(rejection("https://hooks.internal:9999/api/webhooks/42/" + kToken, p), "accepted");
   EXPECT_EQ(rejection("https://relay.internal:8443/api/webhooks/42/" + kToken, p), "accepted");
   EXPECT_NE(rejection("https://relay.internal:8444/api/webhooks/42/" + kToken, p), "accepted");
@@ -83,7 +95,8 @@ TEST(WebhookUrl, AllowListWidensFromTheEnvironment) {
 
 TEST(WebhookUrl, MaskShowsOnlyTheLastFourTokenCharacters) {
   const auto t = parse_webhook_url("https://discord.com/api/webhooks/42/" + kToken, defaults());
-  EXPECT_EQ(t.mask(), "https://discord.com/api/webhooks/42/****" + kToken.substr(kToken.size() - 4));
+  EXPECT_EQ(t.mask(),
+            "https://discord.com/api/webhooks/42/****" + kToken.substr(kToken.size() - 4));
   EXPECT_EQ(t.mask().find(kToken.substr(0, 10)), std::string::npos);
   const auto short_token = parse_webhook_url("https://discord.com/api/webhooks/42/abc", defaults());
   EXPECT_EQ(short_token.mask(), "https://discord.com/api/webhooks/42/****");
