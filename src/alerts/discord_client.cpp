@@ -238,6 +238,8 @@ DeliveryResult DiscordClient::attempt(const WebhookTarget& target, const Discord
     if (problems.size() > 1) result.reason += fmt::format(" (and {} more)", problems.size() - 1);
     return result;
   }
+  const std::string body =
+      to_json(message).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   const std::string key = target.bucket_key();
   if (const auto wait = acquire(key, wait_limit); wait.count() > 0) {
     result.state = DeliveryState::kRetry;
@@ -252,8 +254,6 @@ DeliveryResult DiscordClient::attempt(const WebhookTarget& target, const Discord
   if (options_.wait_for_message) query.emplace_back("wait=true");
   if (target.thread_id) query.push_back("thread_id=" + *target.thread_id);
   for (std::size_t i = 0; i < query.size(); ++i) url += (i ? "&" : "?") + query[i];
-  const std::string body =
-      to_json(message).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 
   Response r;
   std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), &curl_easy_cleanup);
