@@ -252,8 +252,13 @@ std::vector<DiscordMessage> build_run_summary_messages(const RunSummary& summary
   if (!summary.model_version.empty()) d.fields.push_back({"Model", summary.model_version, true});
   d.fields.push_back({"Customers scored", std::to_string(summary.customers_scored), true});
   d.fields.push_back({"Alerts raised", std::to_string(summary.alerts_raised), true});
-  for (const auto& [level, count] : summary.counts_by_level)
-    d.fields.push_back({shorten("Level: " + level, kMaxFieldName), std::to_string(count), true});
+  for (const auto& [level, count] : summary.counts_by_level) {
+    const std::string name = "Level: " + level;
+    if (char_count(name) <= kMaxFieldName)
+      d.fields.push_back({name, std::to_string(count), true});
+    else  // a name too long for a field name goes, whole, into the value
+      d.fields.push_back({"Level", level + ": " + std::to_string(count)});
+  }
   if (!summary.top_risers.empty()) {
     std::string lines;
     for (std::size_t i = 0; i < summary.top_risers.size(); ++i) {

@@ -195,6 +195,11 @@ TEST(MessageBuilder, RunSummaryCountsLevelsAndListsTopRisers) {
   EXPECT_NE(joined_field(big, "Top risers").find("502. Customer 499 (CUST-10499)"),
             std::string::npos);
   EXPECT_EQ(joined_field(big, "Level: segment 39"), "1");
+
+  s.counts_by_level = {{std::string(300, 'L'), 3}};
+  const auto long_level = build_run_summary_messages(s);
+  expect_acceptable(long_level);
+  EXPECT_EQ(joined_field(long_level, "Level"), std::string(300, 'L') + ": 3");
 }
 
 TEST(MessageBuilder, OptionsBeyondLimitsAreRejectedNotTruncated) {
