@@ -1,5 +1,8 @@
 #include "services/csv_reader.hpp"
 
+#include <exception>
+#include <utility>
+
 #include <csv.h>
 
 #include <cstring>
@@ -33,6 +36,9 @@ struct CsvReader::Impl {
   std::size_t consumed = 0;  // bytes taken from the stream
   bool eof = false;
   bool finished = false;
+  // Malformed input found while complete records are still queued: raised
+  // once those records have been handed out, so their errors come first.
+  std::exception_ptr pending_error;
   bool first_chunk = true;
 
   long line = 1;         // physical line of the next segment
@@ -170,8 +176,14 @@ CsvReader::~CsvReader() = default;
 
 bool CsvReader::next(CsvRecord& out) {
   while (impl_->ready.empty()) {
+    if (impl_->pending_error) std::rethrow_exception(std::exchange(impl_->pending_error, nullptr));
     if (impl_->finished) return false;
-    impl_->pump();
+    try {
+      impl_->pump();
+    } catch (const core::Invalid&) {
+      impl_->pending_error = std::current_exception();
+      impl_->finished = true;
+    }
   }
   impl_->spare.push_back(std::move(out));
   out = std::move(impl_->ready.front());
