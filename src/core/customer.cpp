@@ -30,7 +30,8 @@ nlohmann::json customer_to_json(const Customer& c) {
           {"label", c.label ? nlohmann::json(*c.label) : nlohmann::json(nullptr)},
           {"attributes", c.attributes},
           {"created_at", c.created_at},
-          {"updated_at", c.updated_at}};
+          {"updated_at", c.updated_at},
+          {"risk", c.risk ? *c.risk : nlohmann::json(nullptr)}};
 }
 
 }  // namespace churnwatch::core

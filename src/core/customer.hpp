@@ -17,6 +17,11 @@ struct Customer {
   nlohmann::json attributes = nlohmann::json::object();  // every schema attribute by name
   std::string created_at;      // ISO 8601 UTC
   std::string updated_at;
+  // The current churn risk when the customer has been scored, else nullopt:
+  // {probability, risk_level, change, relative_change, model_version,
+  // scored_at} (change and relative_change null when there was no earlier
+  // score). Filled by the store's reads; ignored by its writes.
+  std::optional<nlohmann::json> risk;
 };
 
 }  // namespace churnwatch::core
@@ -30,7 +35,7 @@ namespace churnwatch::core {
 // the id attribute is missing or empty.
 Customer customer_from_attributes(const DatasetSchema& schema, nlohmann::json attributes);
 
-// The customer as the API shows it.
+// The customer as the API shows it ("risk" is null when never scored).
 nlohmann::json customer_to_json(const Customer& c);
 
 }  // namespace churnwatch::core

@@ -5,7 +5,13 @@
 namespace churnwatch::storage {
 
 const char* const kCustomerColumns =
-    "row_id, external_id, display_name, label, attributes, created_at, updated_at";
+    "customers.row_id, external_id, display_name, label, attributes, created_at, updated_at,"
+    " customer_risk.probability, customer_risk.risk_level, customer_risk.model_version,"
+    " customer_risk.change, customer_risk.relative_change, customer_risk.scored_at";
+
+const char* const kCustomerFrom =
+    " FROM customers LEFT JOIN customer_risk"
+    " ON customer_risk.customer_row_id = customers.row_id";
 
 namespace {
 
@@ -53,6 +59,24 @@ std::string filter_sql(const Filter& f, const SqlDialect& d, SqlParams& params) 
   return value + compare_op(f.op) + params.add(to_param(v));
 }
 
+// Conditions of the risk filter; a NULL probability (never scored) fails each.
+void risk_conditions(const RiskFilter& r, SqlParams& params, std::vector<std::string>& conds) {
+  if (r.min_probability) {
+    conds.push_back("customer_risk.probability >= " + params.add(*r.min_probability));
+  }
+  if (r.max_probability) {
+    conds.push_back("customer_risk.probability < " + params.add(*r.max_probability));
+  }
+  if (!r.risk_levels.empty()) {
+    std::string s = "customer_risk.risk_level IN (";
+    for (std::size_t i = 0; i < r.risk_levels.size(); ++i) {
+      if (i) s += ", ";
+      s += params.add(r.risk_levels[i]);
+    }
+    conds.push_back(s + ")");
+  }
+}
+
 }  // namespace
 
 SqlParam to_param(const nlohmann::json& v) {
@@ -68,6 +92,7 @@ SqlParam to_param(const nlohmann::json& v) {
 std::string customer_where(const CustomerQuery& q, const SqlDialect& d, SqlParams& params) {
   std::vector<std::string> conds;
   for (const Filter& f : q.filters) conds.push_back(filter_sql(f, d, params));
+  risk_conditions(q.risk, params, conds);
   if (!q.search.empty()) {
     std::string a = d.contains_ci("external_id", q.search, params);
     std::string b = d.contains_ci("display_name", q.search, params);
@@ -85,6 +110,10 @@ std::string customer_where(const CustomerQuery& q, const SqlDialect& d, SqlParam
 std::string customer_order(const CustomerQuery& q, const SqlDialect& d, SqlParams& params) {
   const char* dir = q.descending ? " DESC" : " ASC";
   if (q.sort_by.empty()) return std::string(" ORDER BY external_id") + dir;
+  if (q.sort_by == kSortByRisk) {
+    return std::string(" ORDER BY customer_risk.probability") + dir + " NULLS LAST, external_id" +
+           dir;
+  }
   return " ORDER BY " + d.json_value("attributes", q.sort_by, params) + dir +
          " NULLS LAST, external_id" + dir;
 }
@@ -105,6 +134,12 @@ void CustomerRow::bind(soci::statement& st) {
   st.exchange(soci::into(attributes));
   st.exchange(soci::into(created_at));
   st.exchange(soci::into(updated_at));
+  st.exchange(soci::into(probability, probability_ind));
+  st.exchange(soci::into(risk_level, risk_level_ind));
+  st.exchange(soci::into(model_version, model_version_ind));
+  st.exchange(soci::into(change, change_ind));
+  st.exchange(soci::into(relative_change, relative_change_ind));
+  st.exchange(soci::into(scored_at, scored_at_ind));
 }
 
 core::Customer CustomerRow::to_customer() const {
@@ -116,6 +151,17 @@ core::Customer CustomerRow::to_customer() const {
   c.attributes = nlohmann::json::parse(attributes);
   c.created_at = created_at;
   c.updated_at = updated_at;
+  if (probability_ind == soci::i_ok) {
+    auto optional = [](double v, soci::indicator ind) {
+      return ind == soci::i_ok ? nlohmann::json(v) : nlohmann::json(nullptr);
+    };
+    c.risk = nlohmann::json{{"probability", probability},
+                            {"risk_level", risk_level},
+                            {"change", optional(change, change_ind)},
+                            {"relative_change", optional(relative_change, relative_change_ind)},
+                            {"model_version", model_version},
+                            {"scored_at", scored_at}};
+  }
   return c;
 }
 

@@ -13,15 +13,18 @@
 
 namespace churnwatch::storage {
 
-// Columns selected for a customer, in the order CustomerRow binds them.
+// Columns selected for a customer, in the order CustomerRow binds them, and
+// the tables they come from: customers with its current risk, if any.
 extern const char* const kCustomerColumns;
+extern const char* const kCustomerFrom;
 
-// " WHERE ..." (or "") for the query's filters and search. Throws
+// " WHERE ..." (or "") for the query's filters, risk filter and search. Throws
 // core::Invalid when a filter has the wrong number or type of values.
 std::string customer_where(const CustomerQuery& q, const SqlDialect& d, SqlParams& params);
 
 // " ORDER BY ..." for the query's sort, with external_id as tie-breaker so
-// pages never overlap. Missing values sort last in either direction.
+// pages never overlap. Missing values (and unscored customers when sorting
+// by kSortByRisk) sort last in either direction.
 std::string customer_order(const CustomerQuery& q, const SqlDialect& d, SqlParams& params);
 
 // A JSON scalar as a typed parameter (booleans as 0/1). Throws core::Invalid
@@ -42,6 +45,18 @@ struct CustomerRow {
   std::string attributes;
   std::string created_at;
   std::string updated_at;
+  double probability = 0;
+  soci::indicator probability_ind = soci::i_null;
+  std::string risk_level;
+  soci::indicator risk_level_ind = soci::i_null;
+  long long model_version = 0;
+  soci::indicator model_version_ind = soci::i_null;
+  double change = 0;
+  soci::indicator change_ind = soci::i_null;
+  double relative_change = 0;
+  soci::indicator relative_change_ind = soci::i_null;
+  std::string scored_at;
+  soci::indicator scored_at_ind = soci::i_null;
 
   void bind(soci::statement& st);
   core::Customer to_customer() const;

@@ -47,9 +47,62 @@ std::vector<std::string> step1_core_tables(const SqlDialect& d) {
   };
 }
 
+std::vector<std::string> step2_models_and_risk(const SqlDialect& d) {
+  const std::string json = d.json_column_type();
+  const std::string int64 = d.int64_type();
+  const std::string real = d.real_type();
+  return {
+      "CREATE TABLE models ("
+      " version " + int64 + " PRIMARY KEY,"
+      " algorithm TEXT NOT NULL,"
+      " stage TEXT NOT NULL,"
+      " schema_version INTEGER NOT NULL,"
+      " artifact TEXT NOT NULL,"
+      " training_data_hash TEXT NOT NULL,"
+      " params " + json + " NOT NULL,"
+      " metrics " + json + " NOT NULL,"
+      " details " + json + " NOT NULL,"
+      " created_at TEXT NOT NULL,"
+      " promoted_at TEXT NULL)",
+      // At most one production model, whatever a buggy caller does.
+      "CREATE UNIQUE INDEX models_one_production ON models (stage) WHERE stage = 'production'",
+      // model_version is not a foreign key: history outlives a pruned registry.
+      "CREATE TABLE risk_history ("
+      " id " + d.auto_id_column() + ","
+      " customer_row_id " + int64 +
+          " NOT NULL REFERENCES customers (row_id) ON DELETE CASCADE,"
+      " model_version " + int64 + " NOT NULL,"
+      " probability " + real + " NOT NULL,"
+      " risk_level TEXT NOT NULL,"
+      " reasons " + json + " NOT NULL,"
+      " previous_probability " + real + " NULL,"
+      " change " + real + " NULL,"
+      " relative_change " + real + " NULL,"
+      " scored_at TEXT NOT NULL)",
+      "CREATE INDEX risk_history_customer ON risk_history (customer_row_id, scored_at)",
+      "CREATE INDEX risk_history_scored_at ON risk_history (scored_at)",
+      // The latest risk_history row of each customer, kept beside it so lists
+      // sort and filter by risk without scanning the history.
+      "CREATE TABLE customer_risk ("
+      " customer_row_id " + int64 +
+          " PRIMARY KEY REFERENCES customers (row_id) ON DELETE CASCADE,"
+      " probability " + real + " NOT NULL,"
+      " risk_level TEXT NOT NULL,"
+      " model_version " + int64 + " NOT NULL,"
+      " previous_probability " + real + " NULL,"
+      " change " + real + " NULL,"
+      " relative_change " + real + " NULL,"
+      " reasons " + json + " NOT NULL,"
+      " scored_at TEXT NOT NULL)",
+      "CREATE INDEX customer_risk_probability ON customer_risk (probability)",
+      "CREATE INDEX customer_risk_change ON customer_risk (change)",
+  };
+}
+
 // Append new steps here; never edit or reorder a released one.
 const Migration kMigrations[] = {
     {1, "customers, dataset_schema, users, settings", step1_core_tables},
+    {2, "models, risk_history, customer_risk", step2_models_and_risk},
 };
 
 }  // namespace

@@ -67,6 +67,14 @@ std::string SqlDialect::auto_id_column() const {
                                         : "INTEGER PRIMARY KEY";
 }
 
+std::string SqlDialect::int64_type() const {
+  return dialect_ == Dialect::kPostgres ? "BIGINT" : "INTEGER";
+}
+
+std::string SqlDialect::real_type() const {
+  return dialect_ == Dialect::kPostgres ? "DOUBLE PRECISION" : "REAL";
+}
+
 std::string SqlDialect::json_column_type() const {
   return dialect_ == Dialect::kPostgres ? "JSONB" : "TEXT";
 }

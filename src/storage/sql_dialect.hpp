@@ -55,6 +55,11 @@ class SqlDialect {
 
   // Column definition of an auto-assigned 64-bit integer primary key.
   std::string auto_id_column() const;
+  // Column type of a 64-bit integer; "<it> PRIMARY KEY" is the table's own
+  // key (SQLite's rowid), for tables keyed by another table's id.
+  std::string int64_type() const;
+  // Column type of a double-precision number.
+  std::string real_type() const;
   // Column type holding a JSON document.
   std::string json_column_type() const;
   // Statement that opens a write transaction and takes the write lock at once,

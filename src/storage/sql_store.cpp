@@ -4,6 +4,7 @@
 #include "core/errors.hpp"
 #include "storage/customer_sql.hpp"
 #include "storage/db_errors.hpp"
+#include "storage/sql_query.hpp"
 
 namespace churnwatch::storage {
 
@@ -31,20 +32,6 @@ struct UserRow {
     return User{id, username, password_hash, role, active != 0, created_at, updated_at};
   }
 };
-
-// Runs `sql_text` with `params`, calling `on_row` after each fetched row.
-template <typename Row, typename OnRow>
-void run_query(soci::session& sql, const std::string& sql_text, std::vector<SqlParam>& params,
-               Row& row, OnRow&& on_row) {
-  soci::statement st(sql);
-  row.bind(st);
-  bind_params(st, params);
-  st.alloc();
-  st.prepare(sql_text);
-  st.define_and_bind();
-  st.execute(false);
-  while (st.fetch()) on_row();
-}
 
 std::vector<User> query_users(soci::session& sql, const std::string& where,
                               std::vector<SqlParam> params) {
@@ -103,12 +90,13 @@ CustomerPage SqlStore::list_customers(const CustomerQuery& q) {
       long long* out;
       void bind(soci::statement& st) { st.exchange(soci::into(*out)); }
     } count_row{&total};
-    run_query(*sql, "SELECT COUNT(*) FROM customers" + where, where_params.values(), count_row,
+    run_query(*sql, std::string("SELECT COUNT(*)") + kCustomerFrom + where, where_params.values(),
+              count_row,
               [] {});
     page.total = total;
     CustomerRow row;
     run_query(*sql,
-              std::string("SELECT ") + kCustomerColumns + " FROM customers" + where + order + limit,
+              std::string("SELECT ") + kCustomerColumns + kCustomerFrom + where + order + limit,
               params.values(), row, [&] { page.items.push_back(row.to_customer()); });
     tx.commit();
   } catch (...) {
@@ -120,7 +108,7 @@ CustomerPage SqlStore::list_customers(const CustomerQuery& q) {
 void SqlStore::for_each_customer(const CustomerQuery& q,
                                  const std::function<void(const core::Customer&)>& fn) {
   SqlParams params;
-  std::string sql_text = std::string("SELECT ") + kCustomerColumns + " FROM customers";
+  std::string sql_text = std::string("SELECT ") + kCustomerColumns + kCustomerFrom;
   sql_text += customer_where(q, dialect_, params);
   sql_text += customer_order(q, dialect_, params);
   sql_text += dialect_.limit_offset(q.limit, q.offset, params);
@@ -143,8 +131,8 @@ std::optional<core::Customer> SqlStore::find_customer(std::string_view external_
     std::vector<SqlParam> params{std::string(external_id)};
     CustomerRow row;
     run_query(*sql,
-              std::string("SELECT ") + kCustomerColumns +
-                  " FROM customers WHERE external_id = :p1",
+              std::string("SELECT ") + kCustomerColumns + kCustomerFrom +
+                  " WHERE external_id = :p1",
               params, row, [&] { found = row.to_customer(); });
   } catch (...) {
     rethrow_as_store_error("reading a customer");

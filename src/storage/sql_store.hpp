@@ -1,7 +1,9 @@
 // The Store over SOCI, shared by every SQL backend: reads go through a pool of
-// sessions, small writes (users, settings) run on them in autocommit, and
-// customer imports go through the backend's CustomerWriter, one at a time.
-// A backend supplies its sessions, its dialect and its writer.
+// sessions, small writes (users, settings, models) run on them, and customer
+// imports and risk appends go through the backend's own bulk writers, one at
+// a time. A backend supplies its sessions, its dialect and those writers.
+// The model registry lives in sql_store_models.cpp, risk reads in
+// sql_store_risk.cpp.
 #pragma once
 
 #include <memory>
@@ -36,11 +38,27 @@ class SqlStore : public Store {
   std::optional<std::string> get_setting(std::string_view key) override;
   void put_setting(std::string_view key, std::string_view value) override;
 
+  ModelRecord create_model(const ModelRecord& m) override;
+  std::optional<ModelRecord> find_model(std::int64_t version) override;
+  std::optional<ModelRecord> production_model() override;
+  std::vector<ModelRecord> list_models() override;
+  ModelRecord promote_model(std::int64_t version) override;
+
+  void append_risk(std::vector<RiskRecord> records) final;
+  std::vector<RiskRecord> risk_history(std::string_view customer_id,
+                                       std::int64_t limit) override;
+  std::optional<RiskRecord> current_risk(std::string_view customer_id) override;
+  RiskSummary risk_summary(double high_threshold, std::int64_t limit, int days) override;
+
  protected:
   // Opens the backend's writer; it must keep `lock` until it is destroyed,
   // which is what makes writers take turns.
   virtual std::unique_ptr<CustomerWriter> open_writer(WriteMode mode,
                                                       std::unique_lock<std::mutex> lock) = 0;
+  // Writes `records` as Store::append_risk promises, in one transaction. They
+  // are already checked and carry scored_at; the write lock is held, so the
+  // backend's write connection is free.
+  virtual void write_risk(std::vector<RiskRecord>& records) = 0;
   const SqlDialect& dialect() const { return dialect_; }
 
  private:

@@ -7,6 +7,7 @@
 #include "storage/db_errors.hpp"
 #include "storage/migrations.hpp"
 #include "storage/sql_store.hpp"
+#include "storage/sqlite_risk_writer.hpp"
 #include "storage/sqlite_writer.hpp"
 #include "storage/wal_checkpointer.hpp"
 
@@ -71,6 +72,9 @@ class SqliteStore final : public SqlStore {
   std::unique_ptr<CustomerWriter> open_writer(WriteMode mode,
                                               std::unique_lock<std::mutex> lock) override {
     return open_sqlite_writer(*writer_, mode, std::move(lock));
+  }
+  void write_risk(std::vector<RiskRecord>& records) override {
+    write_sqlite_risk(*writer_, records);
   }
 
  private:

@@ -10,6 +10,7 @@
 #include "storage/db_errors.hpp"
 #include "storage/json_text.hpp"
 #include "storage/sql_store.hpp"
+#include "storage/sqlite_statement.hpp"
 
 namespace churnwatch::storage {
 
@@ -23,44 +24,6 @@ using namespace sqlite_api;
 constexpr const char* kBulkCacheSize = "PRAGMA cache_size = -524288";
 constexpr const char* kNormalCacheSize = "PRAGMA cache_size = -16384";
 
-class Statement {
- public:
-  Statement(sqlite3* db, const char* sql) : db_(db) {
-    int rc = sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr);
-    if (rc != SQLITE_OK) throw_sqlite_error(rc, "preparing a write", sqlite3_errmsg(db));
-  }
-  Statement(const Statement&) = delete;
-  Statement& operator=(const Statement&) = delete;
-  ~Statement() { sqlite3_finalize(stmt_); }
-
-  void text(int i, std::string_view s) {
-    sqlite3_bind_text(stmt_, i, s.data(), static_cast<int>(s.size()), SQLITE_STATIC);
-  }
-  void integer(int i, std::optional<int> v) {
-    if (v) sqlite3_bind_int(stmt_, i, *v);
-    else sqlite3_bind_null(stmt_, i);
-  }
-  // Runs the statement to completion; returns the rows it changed.
-  int run(std::string_view action) {
-    int rc = sqlite3_step(stmt_);
-    sqlite3_reset(stmt_);
-    if (rc != SQLITE_DONE) throw_sqlite_error(rc, action, sqlite3_errmsg(db_));
-    return sqlite3_changes(db_);
-  }
-
- private:
-  sqlite3* db_;
-  sqlite3_stmt* stmt_ = nullptr;
-};
-
-void exec(sqlite3* db, const char* sql, std::string_view action) {
-  char* err = nullptr;
-  int rc = sqlite3_exec(db, sql, nullptr, nullptr, &err);
-  std::string detail = err ? err : "";
-  sqlite3_free(err);
-  if (rc != SQLITE_OK) throw_sqlite_error(rc, action, detail);
-}
-
 class SqliteCustomerWriter final : public CustomerWriter {
  public:
   SqliteCustomerWriter(soci::session& sql, WriteMode mode, std::unique_lock<std::mutex> lock)
@@ -68,17 +31,19 @@ class SqliteCustomerWriter final : public CustomerWriter {
         db_(static_cast<soci::sqlite3_session_backend*>(sql.get_backend())->conn_),
         mode_(mode),
         lock_(std::move(lock)) {
-    exec(db_, kBulkCacheSize, "starting an import");
-    exec(db_, "BEGIN IMMEDIATE", "starting an import");
+    sqlite_exec(db_, kBulkCacheSize, "starting an import");
+    sqlite_exec(db_, "BEGIN IMMEDIATE", "starting an import");
     open_ = true;
     try {
-      if (mode_ == WriteMode::kReplace) exec(db_, "DELETE FROM customers", "clearing customers");
-      insert_ = std::make_unique<Statement>(
+      if (mode_ == WriteMode::kReplace) {
+        sqlite_exec(db_, "DELETE FROM customers", "clearing customers");
+      }
+      insert_ = std::make_unique<SqliteStatement>(
           db_,
           "INSERT INTO customers (external_id, display_name, label, attributes, created_at,"
           " updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5) ON CONFLICT (external_id) DO NOTHING");
       if (mode_ == WriteMode::kUpsert) {
-        update_ = std::make_unique<Statement>(
+        update_ = std::make_unique<SqliteStatement>(
             db_,
             "UPDATE customers SET display_name = ?2, label = ?3, attributes = ?4,"
             " updated_at = ?5 WHERE external_id = ?1");
@@ -114,7 +79,8 @@ class SqliteCustomerWriter final : public CustomerWriter {
   bool remove(std::string_view external_id) override {
     require_open();
     if (!remove_) {
-      remove_ = std::make_unique<Statement>(db_, "DELETE FROM customers WHERE external_id = ?1");
+      remove_ = std::make_unique<SqliteStatement>(db_,
+                                                  "DELETE FROM customers WHERE external_id = ?1");
     }
     remove_->text(1, external_id);
     return remove_->run("removing a customer") > 0;
@@ -150,7 +116,7 @@ class SqliteCustomerWriter final : public CustomerWriter {
     }
   }
 
-  void bind(Statement& st, const core::Customer& c) {
+  void bind(SqliteStatement& st, const core::Customer& c) {
     st.text(1, c.external_id);
     st.text(2, c.display_name);
     st.integer(3, c.label);
@@ -180,7 +146,7 @@ class SqliteCustomerWriter final : public CustomerWriter {
   WriteMode mode_;
   std::unique_lock<std::mutex> lock_;
   bool open_ = false;
-  std::unique_ptr<Statement> insert_, update_, remove_;
+  std::unique_ptr<SqliteStatement> insert_, update_, remove_;
   std::string attributes_, now_;
   std::chrono::time_point<std::chrono::system_clock, std::chrono::milliseconds> now_ms_{};
 };

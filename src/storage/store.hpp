@@ -13,6 +13,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include "core/customer.hpp"
@@ -32,10 +34,28 @@ struct Filter {
   std::vector<nlohmann::json> values;
 };
 
+// Conditions on a customer's current risk score (see Store::append_risk).
+// They live apart from `filters` so that a dataset attribute that happens to
+// be called "risk" or "risk_level" still filters by its own JSON value when
+// passed as a Filter. Any set condition excludes customers never scored.
+struct RiskFilter {
+  std::optional<double> min_probability;  // probability >= min
+  std::optional<double> max_probability;  // probability < max
+  std::vector<std::string> risk_levels;   // level is one of these; empty: any level
+
+  bool active() const { return min_probability || max_probability || !risk_levels.empty(); }
+};
+
+// The reserved CustomerQuery::sort_by value that sorts by current risk
+// probability (customers never scored last in either direction). A dataset
+// attribute with this name cannot be used as a sort key.
+inline constexpr std::string_view kSortByRisk = "risk";
+
 struct CustomerQuery {
   std::vector<Filter> filters;        // all must hold
+  RiskFilter risk;                    // must hold as well
   std::string search;                 // case-insensitive substring of id or display name
-  std::string sort_by;                // attribute name; empty: by external id
+  std::string sort_by;                // attribute name, or kSortByRisk; empty: by external id
   bool descending = false;
   std::int64_t limit = 50;            // <= 0: no limit (streaming export)
   std::int64_t offset = 0;
@@ -80,6 +100,46 @@ struct User {
   std::string updated_at;
 };
 
+// A model version in the registry.
+struct ModelRecord {
+  std::int64_t version = 0;        // assigned by the store: 1, 2, ...
+  std::string algorithm;           // gbdt | random_forest | logistic
+  std::string stage = "candidate"; // candidate | production | archived
+  int schema_version = 0;
+  std::string artifact;            // bundle folder (relative to the data dir) or URI
+  std::string training_data_hash;
+  nlohmann::json params = nlohmann::json::object();
+  nlohmann::json metrics = nlohmann::json::object();  // {"test": {...}, "validation": {...}}
+  nlohmann::json details = nlohmann::json::object();  // curves, importance, search, history
+  std::string created_at;
+  std::string promoted_at;         // "" when never production
+};
+
+// One scoring of one customer: a row of its risk history.
+struct RiskRecord {
+  std::string customer_id;          // external id
+  std::int64_t model_version = 0;
+  double probability = 0;           // in [0, 1]
+  std::string risk_level;
+  nlohmann::json reasons = nlohmann::json::array();
+  std::optional<double> previous_probability;  // the customer's latest before this one
+  std::optional<double> change;                // probability - previous (absolute)
+  std::optional<double> relative_change;       // change / previous, when previous > 0
+  std::string scored_at;            // ISO 8601 UTC; set by the store when empty
+};
+
+struct RiskSummary {
+  std::int64_t scored = 0;                              // customers with a current score
+  // level -> customers, from the lowest-risk level up (by the level's lowest probability)
+  std::vector<std::pair<std::string, std::int64_t>> by_level;
+  double average_probability = 0;                       // over current scores; 0 when none
+  std::vector<RiskRecord> highest;            // current scores >= the threshold, highest first
+  std::vector<RiskRecord> biggest_increases;  // current scores with change > 0, by change desc
+  // Per UTC day over the last `days` (today included), oldest first: average
+  // probability and number of the scores written that day; days without any are absent.
+  std::vector<std::tuple<std::string, double, std::int64_t>> daily;  // date, avg, count
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -114,6 +174,39 @@ class Store {
   // --- settings (small key/value pairs the product keeps) -----------------
   virtual std::optional<std::string> get_setting(std::string_view key) = 0;
   virtual void put_setting(std::string_view key, std::string_view value) = 0;
+
+  // --- model registry -----------------------------------------------------
+  // Stores a new version (assigns version and created_at; keeps `stage`, but
+  // "production" only through promote_model) and returns it.
+  virtual ModelRecord create_model(const ModelRecord& m) = 0;
+  virtual std::optional<ModelRecord> find_model(std::int64_t version) = 0;
+  // The one version whose stage is production, if any.
+  virtual std::optional<ModelRecord> production_model() = 0;
+  // Newest first.
+  virtual std::vector<ModelRecord> list_models() = 0;
+  // Makes `version` production and the previous production archived, in one
+  // transaction (sets promoted_at; promoting the production version changes
+  // nothing). NotFound when no such version.
+  virtual ModelRecord promote_model(std::int64_t version) = 0;
+
+  // --- risk history -------------------------------------------------------
+  // Appends one history row per record and updates each customer's current
+  // risk, in one transaction that takes turns with CustomerWriters; fills
+  // previous_probability / change / relative_change from the customer's
+  // current risk before the record (a customer twice in one call sees its
+  // earlier record). Records whose customer does not exist are skipped.
+  // Invalid (nothing written) when a probability is outside [0, 1]. Handles
+  // tens of thousands of records per call in well under a second.
+  virtual void append_risk(std::vector<RiskRecord> records) = 0;
+  // Newest first, at most `limit` (<= 0: all); empty for an unknown customer.
+  virtual std::vector<RiskRecord> risk_history(std::string_view customer_id,
+                                               std::int64_t limit) = 0;
+  // The customer's latest record, or nullopt when never scored or unknown.
+  virtual std::optional<RiskRecord> current_risk(std::string_view customer_id) = 0;
+  // Counts and extremes of the current scores; `highest` and
+  // `biggest_increases` hold at most `limit` records each, `daily` covers the
+  // last `days` days of history.
+  virtual RiskSummary risk_summary(double high_threshold, std::int64_t limit, int days) = 0;
 };
 
 // Opens the store named by `url`: "sqlite:///abs/path.db", "sqlite://rel.db"

@@ -95,7 +95,8 @@ TEST_F(SqliteStoreTest, FileIsInWalModeWithMigrationsRecordedOnce) {
             std::to_string(latest_migration_version()));
   EXPECT_EQ(scalar(file, "SELECT MAX(version) FROM schema_migrations"),
             std::to_string(latest_migration_version()));
-  for (const char* table : {"customers", "dataset_schema", "users", "settings"}) {
+  for (const char* table : {"customers", "dataset_schema", "users", "settings", "models",
+                            "risk_history", "customer_risk"}) {
     std::string q = std::string("SELECT COUNT(*) FROM sqlite_master WHERE name = '") + table + "'";
     EXPECT_EQ(scalar(file, q.c_str()), "1") << table;
   }
@@ -139,6 +140,52 @@ TEST_F(SqliteStoreTest, ImportThroughput) {
   EXPECT_EQ(store->count_customers(), kRows);
   std::printf("[ metric   ] put+commit of %d bank-like customers: %.3f s, %.0f rows/s (%zu bytes of JSON per row)\n",
               kRows, secs, kRows / secs, rows[0].attributes.dump().size());
+}
+
+// Prints append_risk throughput: two batch scorings of 10,000 customers (the
+// second compares with the first). Asserts only a generous ceiling, far above
+// what any build reaches, so a lost transaction or statement cache shows.
+TEST_F(SqliteStoreTest, AppendRiskThroughput) {
+  constexpr int kRows = 10000;
+  auto store = open_store((dir_ / "risk.db").string());
+  {
+    auto w = store->begin_write(WriteMode::kInsert);
+    for (int i = 0; i < kRows; ++i) {
+      core::Customer c;
+      c.external_id = std::to_string(15565701 + i);
+      c.attributes = {{"CustomerId", c.external_id}, {"Age", 20 + i % 60}};
+      w->put(c);
+    }
+    w->commit();
+  }
+  std::mt19937 rng(7);
+  auto batch = [&](std::int64_t version) {
+    std::vector<RiskRecord> records(kRows);
+    for (int i = 0; i < kRows; ++i) {
+      auto& r = records[i];
+      r.customer_id = std::to_string(15565701 + i);
+      r.model_version = version;
+      r.probability = (rng() % 1000) / 1000.0;
+      r.risk_level = r.probability >= 0.7 ? "high" : r.probability >= 0.3 ? "medium" : "low";
+      r.reasons = nlohmann::json::array({{{"attribute", "Age"}, {"contribution", 0.25}},
+                                         {{"attribute", "Balance"}, {"contribution", -0.1}}});
+    }
+    return records;
+  };
+  double worst = 0;
+  for (std::int64_t version : {1, 2}) {
+    auto records = batch(version);
+    auto start = std::chrono::steady_clock::now();
+    store->append_risk(std::move(records));
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    worst = std::max(worst, secs);
+    std::printf("[ metric   ] append_risk of %d records (model %lld): %.3f s, %.0f records/s\n",
+                kRows, static_cast<long long>(version), secs, kRows / secs);
+  }
+  EXPECT_LT(worst, 5.0);
+  EXPECT_EQ(store->risk_summary(0.7, 1, 1).scored, kRows);
+  EXPECT_EQ(store->risk_history("15565701", 0).size(), 2u);
+  EXPECT_TRUE(store->current_risk("15565701")->previous_probability.has_value());
 }
 
 }  // namespace
