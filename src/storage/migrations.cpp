@@ -99,10 +99,41 @@ std::vector<std::string> step2_models_and_risk(const SqlDialect& d) {
   };
 }
 
+std::vector<std::string> step3_refresh_tokens_and_audit(const SqlDialect& d) {
+  const std::string json = d.json_column_type();
+  const std::string int64 = d.int64_type();
+  return {
+      "CREATE TABLE refresh_tokens ("
+      " id " + d.auto_id_column() + ","
+      " user_id " + int64 + " NOT NULL REFERENCES users (id) ON DELETE CASCADE,"
+      " family TEXT NOT NULL,"
+      " token_hash TEXT NOT NULL UNIQUE,"
+      " created_at TEXT NOT NULL,"
+      " expires_at TEXT NOT NULL,"
+      " revoked_at TEXT NULL)",
+      "CREATE INDEX refresh_tokens_family ON refresh_tokens (family)",
+      "CREATE INDEX refresh_tokens_user ON refresh_tokens (user_id)",
+      // actor_id is not a foreign key: the log outlives what it describes.
+      "CREATE TABLE audit_log ("
+      " id " + d.auto_id_column() + ","
+      " at TEXT NOT NULL,"
+      " actor_id " + int64 + " NOT NULL,"
+      " actor TEXT NOT NULL,"
+      " action TEXT NOT NULL,"
+      " target TEXT NOT NULL,"
+      " address TEXT NOT NULL,"
+      " details " + json + " NOT NULL)",
+      "CREATE INDEX audit_log_at ON audit_log (at)",
+      "CREATE INDEX audit_log_actor ON audit_log (actor, at)",
+      "CREATE INDEX audit_log_action ON audit_log (action, at)",
+  };
+}
+
 // Append new steps here; never edit or reorder a released one.
 const Migration kMigrations[] = {
     {1, "customers, dataset_schema, users, settings", step1_core_tables},
     {2, "models, risk_history, customer_risk", step2_models_and_risk},
+    {3, "refresh_tokens, audit_log", step3_refresh_tokens_and_audit},
 };
 
 }  // namespace

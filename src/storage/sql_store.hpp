@@ -3,7 +3,8 @@
 // imports and risk appends go through the backend's own bulk writers, one at
 // a time. A backend supplies its sessions, its dialect and those writers.
 // The model registry lives in sql_store_models.cpp, risk reads in
-// sql_store_risk.cpp.
+// sql_store_risk.cpp, refresh tokens and the audit log in
+// sql_store_security.cpp.
 #pragma once
 
 #include <memory>
@@ -49,6 +50,15 @@ class SqlStore : public Store {
                                        std::int64_t limit) override;
   std::optional<RiskRecord> current_risk(std::string_view customer_id) override;
   RiskSummary risk_summary(double high_threshold, std::int64_t limit, int days) override;
+
+  RefreshToken create_refresh_token(const RefreshToken& t) override;
+  std::optional<RefreshToken> find_refresh_token(std::string_view token_hash) override;
+  bool revoke_refresh_token(std::int64_t id) override;
+  std::int64_t revoke_refresh_family(std::string_view family) override;
+  std::int64_t revoke_user_refresh_tokens(std::int64_t user_id) override;
+
+  void append_audit(const AuditEntry& e) override;
+  AuditPage list_audit(const AuditQuery& q) override;
 
  protected:
   // Opens the backend's writer; it must keep `lock` until it is destroyed,

@@ -100,6 +100,45 @@ struct User {
   std::string updated_at;
 };
 
+// One refresh token. The token itself is never stored, only its SHA-256.
+// Every rotation of one sign-in shares the family, so a replayed (already
+// rotated) token can revoke the whole chain.
+struct RefreshToken {
+  std::int64_t id = 0;
+  std::int64_t user_id = 0;
+  std::string family;      // random id of the sign-in it descends from
+  std::string token_hash;  // lower-case hex SHA-256 of the token
+  std::string created_at;  // ISO 8601 UTC; set by the store when empty
+  std::string expires_at;  // ISO 8601 UTC
+  std::string revoked_at;  // "" while usable
+};
+
+// Who did what, when, from where.
+struct AuditEntry {
+  std::int64_t id = 0;
+  std::string at;                // ISO 8601 UTC; set by the store when empty
+  std::int64_t actor_id = 0;     // 0: nobody signed in (a failed sign-in) or the system
+  std::string actor;             // username as known or as typed
+  std::string action;            // dotted verb: "auth.login", "user.update", "customers.import", ...
+  std::string target;            // what was acted on ("user:3", "model:7"); may be ""
+  std::string address;           // client IP; "" for the CLI
+  nlohmann::json details = nlohmann::json::object();
+};
+
+struct AuditQuery {
+  std::string actor;   // exact username; "" any
+  std::string action;  // exact action, or a prefix ending in '.' ("user." matches all user actions)
+  std::string since;   // ISO 8601: at >= since; "" unbounded
+  std::string until;   // ISO 8601: at < until; "" unbounded
+  std::int64_t limit = 50;
+  std::int64_t offset = 0;
+};
+
+struct AuditPage {
+  std::vector<AuditEntry> items;  // newest first
+  std::int64_t total = 0;         // matching entries, ignoring limit/offset
+};
+
 // A model version in the registry.
 struct ModelRecord {
   std::int64_t version = 0;        // assigned by the store: 1, 2, ...
@@ -207,6 +246,22 @@ class Store {
   // `biggest_increases` hold at most `limit` records each, `daily` covers the
   // last `days` days of history.
   virtual RiskSummary risk_summary(double high_threshold, std::int64_t limit, int days) = 0;
+
+  // --- refresh tokens -----------------------------------------------------
+  // Stores `t` (id and created_at assigned) and returns it. Conflict when the
+  // hash is already stored.
+  virtual RefreshToken create_refresh_token(const RefreshToken& t) = 0;
+  virtual std::optional<RefreshToken> find_refresh_token(std::string_view token_hash) = 0;
+  // Marks one token revoked. True only for the call that revoked it, so of
+  // two concurrent rotations of the same token exactly one wins.
+  virtual bool revoke_refresh_token(std::int64_t id) = 0;
+  // Revokes every unrevoked token of the family / of the user; returns how many.
+  virtual std::int64_t revoke_refresh_family(std::string_view family) = 0;
+  virtual std::int64_t revoke_user_refresh_tokens(std::int64_t user_id) = 0;
+
+  // --- audit log ----------------------------------------------------------
+  virtual void append_audit(const AuditEntry& e) = 0;
+  virtual AuditPage list_audit(const AuditQuery& q) = 0;
 };
 
 // Opens the store named by `url`: "sqlite:///abs/path.db", "sqlite://rel.db"
