@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make run: on first start, fill a data folder with demo customers (the bank
-# table beside the repo when present, else generated ones) and an admin
-# account; then serve. Settings: CHURNWATCH_DATA_DIR (default ./data),
+# table beside the repo when present, else generated ones), a first trained
+# model with every customer scored, and an admin account; then serve.
+# Settings: CHURNWATCH_DATA_DIR (default ./data),
 # CHURNWATCH_LISTEN (default 127.0.0.1:8080).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,6 +22,9 @@ if [ ! -f "$data/churnwatch.db" ]; then
     echo "loading 10,000 generated demo customers (seed 42)"
     "$bin" demo-data --rows 10000 --seed 42 | "$bin" import -
   fi
+  echo "training the first churn model and scoring every customer"
+  "$bin" train
+  "$bin" score
   password="$(head -c 18 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 16)"
   "$bin" user create --username admin --password "$password" --role admin
   (umask 077 && echo "$password" > "$data/admin-password")

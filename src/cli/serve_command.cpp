@@ -9,6 +9,7 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "cli/ml_runtime.hpp"
 #include "cli/runtime.hpp"
 #include "http/api/routes.hpp"
 #include "http/server.hpp"
@@ -43,13 +44,15 @@ int run_serve(const core::Config& config) {
   services::Accounts accounts(*store, signer);
   services::Customers customers(*store);
   services::SchemaService schema(*store);
+  services::ModelService models(*store, models_dir(config), model_options(config));
+  services::ScoringService scoring(*store, models, scoring_options(config));
 
   if (auto pw = accounts.ensure_admin(config.admin_password)) {
     std::cout << "created the first user: admin / " << (config.admin_password.empty() ? *pw : "(CHURNWATCH_ADMIN_PASSWORD)")
               << "  (shown once; change it with churnwatch user set-password)\n";
   }
 
-  http::ApiContext ctx{*store, accounts, customers, schema};
+  http::ApiContext ctx{*store, accounts, customers, schema, models, scoring};
   http::ServerOptions options;
   core::split_listen(config.listen, options.host, options.port);
   options.threads = config.threads;

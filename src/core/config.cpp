@@ -30,6 +30,25 @@ void env_string(const char* name, std::string& out) {
   if (const char* v = env(name)) out = v;
 }
 
+void env_bool(const char* name, bool& out) {
+  const char* v = env(name);
+  if (!v) return;
+  const std::string s(v);
+  if (s == "1" || s == "true" || s == "yes" || s == "on") out = true;
+  else if (s == "0" || s == "false" || s == "no" || s == "off") out = false;
+  else throw Invalid(std::string("environment variable ") + name + " must be true or false, got '" + s + "'");
+}
+
+void env_probability(const char* name, double& out) {
+  const char* v = env(name);
+  if (!v) return;
+  char* end = nullptr;
+  const double parsed = std::strtod(v, &end);
+  if (end == v || *end != '\0' || !(parsed > 0 && parsed <= 1))
+    throw Invalid(std::string("environment variable ") + name + " must be a number in (0, 1], got '" + v + "'");
+  out = parsed;
+}
+
 }  // namespace
 
 std::string Config::store_url() const {
@@ -49,6 +68,9 @@ Config config_from_env() {
   env_number("CHURNWATCH_ACCESS_TOKEN_TTL", c.access_token_ttl_seconds);
   env_number("CHURNWATCH_MAX_BODY_BYTES", c.max_body_bytes);
   env_number("CHURNWATCH_THREADS", c.threads);
+  env_bool("CHURNWATCH_AUTO_PROMOTE", c.auto_promote);
+  env_probability("CHURNWATCH_HIGH_RISK_THRESHOLD", c.high_risk_threshold);
+  env_string("CHURNWATCH_RISK_LEVELS", c.risk_levels);
   return c;
 }
 

@@ -23,6 +23,13 @@ struct Config {
   std::string log_level = "info";                   // CHURNWATCH_LOG_LEVEL
   // CHURNWATCH_ADMIN_PASSWORD: the first admin's password; empty: random, printed once.
   std::string admin_password;
+  // CHURNWATCH_AUTO_PROMOTE: a newly trained model replaces production only
+  // when it beats it on the same test rows; false: it always stays a candidate.
+  bool auto_promote = true;
+  double high_risk_threshold = 0.7;  // CHURNWATCH_HIGH_RISK_THRESHOLD, in (0, 1]
+  // CHURNWATCH_RISK_LEVELS: JSON bands like [{"name":"low","upper":0.3},
+  // {"name":"high","upper":1}]; empty: five bands (very_low .. very_high).
+  std::string risk_levels;
 
   // The store URL to open: database_url, or SQLite in the data dir.
   std::string store_url() const;

@@ -1,6 +1,7 @@
 #include "services/customers.hpp"
 
 #include <charconv>
+#include <cstdlib>
 #include <set>
 
 #include "core/errors.hpp"
@@ -48,6 +49,42 @@ std::vector<std::string> split_commas(const std::string& s) {
   return out;
 }
 
+// risk[gte]=0.7, risk[lt]=0.4 (current probability); risk_level=high,
+// risk_level[in]=high,very_high. Used only when the schema has no attribute
+// of that name.
+void parse_risk_filter(const std::string& name, const std::string& attr, FilterOp op,
+                       const std::string& value, storage::RiskFilter& risk,
+                       std::vector<core::FieldError>& errors) {
+  if (attr == "risk_level") {
+    if (op != FilterOp::kEq && op != FilterOp::kIn) {
+      errors.push_back({name, "risk_level takes eq or in"});
+      return;
+    }
+    for (auto& level : op == FilterOp::kIn ? split_commas(value) : std::vector<std::string>{value})
+      if (!level.empty()) risk.risk_levels.push_back(level);
+    if (risk.risk_levels.empty()) errors.push_back({name, "needs a risk level name"});
+    return;
+  }
+  char* end = nullptr;
+  const double p = std::strtod(value.c_str(), &end);
+  if (value.empty() || *end != '\0' || !(p >= 0 && p <= 1)) {
+    errors.push_back({name, "must be a probability from 0 to 1"});
+    return;
+  }
+  switch (op) {
+    case FilterOp::kGte:
+    case FilterOp::kGt:  // scores are continuous: > and >= select the same customers in practice
+      risk.min_probability = p;
+      break;
+    case FilterOp::kLt:
+    case FilterOp::kLte:
+      risk.max_probability = p;
+      break;
+    default:
+      errors.push_back({name, "risk takes gte, gt, lt or lte"});
+  }
+}
+
 }  // namespace
 
 storage::CustomerQuery parse_customer_query(const core::DatasetSchema& schema,
@@ -68,7 +105,7 @@ storage::CustomerQuery parse_customer_query(const core::DatasetSchema& schema,
         q.descending = attr[0] == '-';
         attr.erase(0, 1);
       }
-      if (!attr.empty() && attr != "id" && !schema.find(attr))
+      if (!attr.empty() && attr != "id" && attr != storage::kSortByRisk && !schema.find(attr))
         errors.push_back({"sort", "unknown attribute '" + attr + "'"});
       q.sort_by = attr == "id" ? "" : attr;
     } else if (name == "format" || name == "fields") {
@@ -84,6 +121,10 @@ storage::CustomerQuery parse_customer_query(const core::DatasetSchema& schema,
         }
       }
       const auto* a = schema.find(attr);
+      if (!a && (attr == "risk" || attr == "risk_level")) {
+        parse_risk_filter(name, attr, op, value, q.risk, errors);
+        continue;
+      }
       if (!a) {
         errors.push_back({name, "unknown attribute '" + attr + "'"});
         continue;

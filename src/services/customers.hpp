@@ -25,8 +25,11 @@ using QueryParams = std::vector<std::pair<std::string, std::string>>;
 // in id and display name). Every other parameter filters on the attribute it
 // names: `Geography=France` (equal), `Age[gte]=40`, `Age[lt]=60`,
 // `Geography[in]=France,Spain`, `Surname[contains]=son`, `Tenure[ne]=0`.
-// Values are read as the attribute's type. Throws Invalid naming each bad
-// parameter.
+// Values are read as the attribute's type. Unless the schema has attributes
+// of those names, `sort=risk` / `sort=-risk` sorts by current churn risk and
+// `risk[gte]=0.7`, `risk[lt]=0.4`, `risk_level=high`,
+// `risk_level[in]=high,very_high` filter on it (customers never scored are
+// left out by any risk filter). Throws Invalid naming each bad parameter.
 storage::CustomerQuery parse_customer_query(const core::DatasetSchema& schema,
                                             const QueryParams& params, bool paginate = true);
 

@@ -17,7 +17,9 @@
 #include "http/test_client.hpp"
 #include "services/accounts.hpp"
 #include "services/customers.hpp"
+#include "services/model_service.hpp"
 #include "services/schema_service.hpp"
+#include "services/scoring_service.hpp"
 #include "storage/store.hpp"
 
 namespace churnwatch::test_support {
@@ -40,7 +42,9 @@ class ApiHarness {
     accounts_ = std::make_unique<services::Accounts>(*store_, *signer_);
     customers_ = std::make_unique<services::Customers>(*store_);
     schema_ = std::make_unique<services::SchemaService>(*store_);
-    ctx_ = std::make_unique<http::ApiContext>(http::ApiContext{*store_, *accounts_, *customers_, *schema_});
+    models_ = std::make_unique<services::ModelService>(*store_, dir_ / "models");
+    scoring_ = std::make_unique<services::ScoringService>(*store_, *models_);
+    ctx_ = std::make_unique<http::ApiContext>(http::ApiContext{*store_, *accounts_, *customers_, *schema_, *models_, *scoring_});
     http::ServerOptions options;
     options.port = 0;
     options.threads = 2;
@@ -63,6 +67,8 @@ class ApiHarness {
   unsigned short port() const { return server_->port(); }
   storage::Store& store() { return *store_; }
   services::Accounts& accounts() { return *accounts_; }
+  services::ModelService& models() { return *models_; }
+  services::ScoringService& scoring() { return *scoring_; }
   const std::vector<http::RouteAccess>& access() const { return access_; }
   const std::string& token(const std::string& role) { return tokens_.at(role); }
 
@@ -100,6 +106,8 @@ class ApiHarness {
   std::unique_ptr<services::Accounts> accounts_;
   std::unique_ptr<services::Customers> customers_;
   std::unique_ptr<services::SchemaService> schema_;
+  std::unique_ptr<services::ModelService> models_;
+  std::unique_ptr<services::ScoringService> scoring_;
   std::unique_ptr<http::ApiContext> ctx_;
   std::vector<http::RouteAccess> access_;
   std::unique_ptr<http::Server> server_;

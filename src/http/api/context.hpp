@@ -5,7 +5,9 @@
 
 #include "services/accounts.hpp"
 #include "services/customers.hpp"
+#include "services/model_service.hpp"
 #include "services/schema_service.hpp"
+#include "services/scoring_service.hpp"
 #include "storage/store.hpp"
 
 namespace churnwatch::http {
@@ -15,6 +17,8 @@ struct ApiContext {
   services::Accounts& accounts;
   services::Customers& customers;
   services::SchemaService& schema;
+  services::ModelService& models;
+  services::ScoringService& scoring;
 };
 
 }  // namespace churnwatch::http

@@ -33,6 +33,8 @@ Router build_api_router(ApiContext& ctx, std::vector<RouteAccess>* access) {
   add_schema_routes(api, ctx);
   add_transfer_routes(api, ctx);
   add_customer_routes(api, ctx);
+  add_model_routes(api, ctx);
+  add_risk_routes(api, ctx);
   if (access) *access = api.access_table();
   return router;
 }

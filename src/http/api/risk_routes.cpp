@@ -1,0 +1,74 @@
+// Scoring and risk: what-if and stored predictions, batch scoring, a
+// customer's risk history and the risk summary. Predictions and reading risk
+// are for viewers (the customer_id form of predict stores one history row,
+// which is the same as reading a fresh score); batch scoring rewrites every
+// customer's current risk, so it needs an analyst.
+#include <charconv>
+
+#include "core/errors.hpp"
+#include "http/api/json_io.hpp"
+#include "http/api/routes.hpp"
+#include "services/customers.hpp"
+#include "services/scoring_service.hpp"
+
+namespace churnwatch::http {
+namespace {
+
+using services::AccessLevel;
+
+std::int64_t int_param(const Request& req, std::string_view name, std::int64_t fallback, std::int64_t lo,
+                       std::int64_t hi) {
+  auto text = req.query_param(name);
+  if (!text) return fallback;
+  std::int64_t v = 0;
+  auto [ptr, ec] = std::from_chars(text->data(), text->data() + text->size(), v);
+  if (ec != std::errc() || ptr != text->data() + text->size() || v < lo || v > hi)
+    throw core::Invalid("invalid query parameters",
+                        {{std::string(name), "must be a whole number from " + std::to_string(lo) + " to " +
+                                                 std::to_string(hi)}});
+  return v;
+}
+
+}  // namespace
+
+void add_risk_routes(ApiRouter& api, ApiContext& ctx) {
+  api.route("POST", "/api/v1/predict", AccessLevel::kViewer, [&ctx](Request& req) {
+    auto body = parse_json_body(req);
+    if (!body.is_object() || (body.contains("attributes") == body.contains("customer_id")))
+      throw core::Invalid("give either \"attributes\" (a what-if, not stored) or \"customer_id\" (scored and stored)",
+                          {{"body", "exactly one of attributes, customer_id is required"}});
+    if (body.contains("customer_id")) {
+      if (!body["customer_id"].is_string())
+        throw core::Invalid("invalid customer_id", {{"customer_id", "must be a string"}});
+      auto r = ctx.scoring.score_customer(body["customer_id"].get<std::string>());
+      auto j = services::risk_record_to_json(r);
+      j["stored"] = true;
+      return json_response(200, j);
+    }
+    auto j = services::predict_result_to_json(ctx.scoring.predict(body["attributes"]));
+    j["stored"] = false;
+    return json_response(200, j);
+  });
+
+  api.route("POST", "/api/v1/scoring/run", AccessLevel::kAnalyst, [&ctx](Request& req) {
+    auto query = services::parse_customer_query(ctx.customers.schema(), req.query, false);
+    return json_response(200, services::score_all_result_to_json(ctx.scoring.score_all(query)));
+  });
+
+  api.route("GET", "/api/v1/customers/{id}/risk-history", AccessLevel::kViewer, [&ctx](Request& req) {
+    const auto limit = int_param(req, "limit", 100, 1, 10000);
+    auto items = nlohmann::json::array();
+    for (const auto& r : ctx.scoring.history(req.param("id"), limit))
+      items.push_back(services::risk_record_to_json(r));
+    return json_response(200, {{"customer_id", req.param("id")}, {"items", std::move(items)}});
+  });
+
+  api.route("GET", "/api/v1/risk/summary", AccessLevel::kViewer, [&ctx](Request& req) {
+    const auto limit = int_param(req, "limit", 10, 1, 1000);
+    const auto days = int_param(req, "days", 30, 1, 366);
+    return json_response(200, services::risk_summary_to_json(ctx.scoring.summary(limit, static_cast<int>(days)),
+                                                             ctx.scoring.options()));
+  });
+}
+
+}  // namespace churnwatch::http

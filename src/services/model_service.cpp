@@ -1,0 +1,305 @@
+#include "services/model_service.hpp"
+
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+
+#include "core/clock.hpp"
+#include "core/errors.hpp"
+#include "ml/metrics.hpp"
+#include "ml/trainer.hpp"
+
+namespace churnwatch::services {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr int kMaxSearchBudget = 50;
+
+std::string version_folder(std::int64_t version) { return "v" + std::to_string(version); }
+
+// The test metrics without the curves (those go to details).
+nlohmann::json summary_metrics(const ml::Metrics& m) {
+  nlohmann::json j = m;
+  j.erase("roc_curve");
+  j.erase("pr_curve");
+  j.erase("calibration");
+  return j;
+}
+
+nlohmann::json build_details(const ml::TrainResult& r) {
+  const auto& meta = r.bundle.metadata();
+  nlohmann::json test = meta.test;
+  nlohmann::json calibration = r.calibration.calibrator;
+  calibration["raw_log_loss"] = r.calibration.raw_log_loss;
+  calibration["platt_log_loss"] = r.calibration.platt_log_loss;
+  calibration["isotonic_log_loss"] = r.calibration.isotonic_log_loss;
+  return {{"roc_curve", test["roc_curve"]},
+          {"pr_curve", test["pr_curve"]},
+          {"calibration_curve", test["calibration"]},
+          {"confusion", test["confusion"]},
+          {"importance", meta.importance},
+          {"search", r.search},
+          {"best_candidate", r.best_candidate},
+          {"history", r.history},
+          {"threshold", meta.threshold},
+          {"calibration", std::move(calibration)},
+          {"rows", {{"train", r.train_rows.size()},
+                    {"validation", r.validation_rows.size()},
+                    {"test", r.test_rows.size()}}},
+          {"training_seconds", r.seconds}};
+}
+
+// Sub-progress: maps [0, 1] of a step onto [from, to] of the whole.
+ProgressFn scaled(const ProgressFn& progress, double from, double to) {
+  if (!progress) return {};
+  return [progress, from, to](double f, std::string_view m) { progress(from + (to - from) * f, m); };
+}
+
+}  // namespace
+
+TrainRequest parse_train_request(const nlohmann::json& body) {
+  TrainRequest r;
+  if (body.is_null()) return r;
+  std::vector<core::FieldError> errors;
+  if (!body.is_object()) throw core::Invalid("training parameters must be a JSON object");
+  for (const auto& [key, value] : body.items()) {
+    if (key == "algorithm") {
+      if (!value.is_string()) {
+        errors.push_back({key, "must be gbdt, random_forest or logistic"});
+        continue;
+      }
+      try {
+        ml::parse_algorithm(value.get<std::string>());
+        r.algorithm = value.get<std::string>();
+      } catch (const core::Error&) {
+        errors.push_back({key, "must be gbdt, random_forest or logistic"});
+      }
+    } else if (key == "cost_ratio") {
+      if (value.is_null()) continue;
+      if (!value.is_number() || !(value.get<double>() > 0) || !std::isfinite(value.get<double>()))
+        errors.push_back({key, "must be a positive number"});
+      else r.cost_ratio = value.get<double>();
+    } else if (key == "search_budget") {
+      if (!value.is_number_integer() || value.get<int>() < 1 || value.get<int>() > kMaxSearchBudget)
+        errors.push_back({key, "must be a whole number from 1 to " + std::to_string(kMaxSearchBudget)});
+      else r.search_budget = value.get<int>();
+    } else if (key == "seed") {
+      if (!value.is_number_unsigned()) errors.push_back({key, "must be a non-negative whole number"});
+      else r.seed = value.get<std::uint64_t>();
+    } else if (key == "auto_promote") {
+      if (!value.is_boolean()) errors.push_back({key, "must be true or false"});
+      else r.auto_promote = value.get<bool>();
+    } else {
+      errors.push_back({key, "unknown training parameter"});
+    }
+  }
+  if (!errors.empty()) throw core::Invalid("invalid training parameters", std::move(errors));
+  return r;
+}
+
+ModelService::ModelService(storage::Store& store, fs::path models_dir, ModelServiceOptions options)
+    : store_(store), models_dir_(std::move(models_dir)), options_(options) {}
+
+TrainOutcome ModelService::train(const TrainRequest& request, const ProgressFn& progress) {
+  std::unique_lock lock(training_, std::try_to_lock);
+  if (!lock.owns_lock()) throw core::Conflict("a model is being trained already; try again when it finishes");
+  const auto started = std::chrono::steady_clock::now();
+  auto schema = store_.current_schema();
+  if (!schema) throw core::Invalid("no customers yet: import a customer table first");
+  if (!schema->label_attribute())
+    throw core::Invalid("the dataset schema has no label attribute: mark the churn outcome column as the label");
+
+  if (progress) progress(0.0, "loading labelled customers");
+  // In import order (row id), so the split does not depend on how ids sort.
+  std::vector<std::pair<std::int64_t, core::Customer>> labelled;
+  storage::CustomerQuery all;
+  all.limit = 0;
+  store_.for_each_customer(all, [&](const core::Customer& c) {
+    if (c.label) labelled.emplace_back(c.row_id, c);
+  });
+  if (labelled.empty()) throw core::Invalid("no labelled customers: training needs customers with a known outcome");
+  std::sort(labelled.begin(), labelled.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<nlohmann::json> rows;
+  std::vector<int> labels;
+  rows.reserve(labelled.size());
+  labels.reserve(labelled.size());
+  for (auto& [row_id, c] : labelled) {
+    rows.push_back(std::move(c.attributes));
+    labels.push_back(*c.label);
+  }
+  labelled.clear();
+
+  ml::TrainOptions options;
+  options.algorithm = ml::parse_algorithm(request.algorithm);
+  options.cost_ratio = request.cost_ratio;
+  options.search_budget = request.search_budget;
+  options.seed = request.seed;
+  options.threads = options_.threads;
+  auto result = ml::train(*schema, rows, labels, options, scaled(progress, 0.05, 0.9));
+  const auto& meta = result.bundle.metadata();
+
+  // Compare with production on exactly the candidate's test rows.
+  if (progress) progress(0.9, "comparing with the production model");
+  const bool auto_promote = request.auto_promote.value_or(options_.auto_promote);
+  bool promote = false;
+  std::string reason;
+  nlohmann::json comparison = nullptr;
+  auto production = store_.production_model();
+  if (!auto_promote) {
+    reason = "automatic promotion is off: promote this version to use it";
+  } else if (!production) {
+    promote = true;
+    reason = "no production model yet";
+  } else {
+    try {
+      const auto prod = load_version(production->version);
+      std::vector<nlohmann::json> test_rows;
+      std::vector<int> test_labels;
+      for (auto i : result.test_rows) {
+        test_rows.push_back(rows[i]);
+        test_labels.push_back(labels[i]);
+      }
+      const auto p = prod->bundle.predict_batch(test_rows);
+      const auto prod_metrics = ml::evaluate(p, test_labels, prod->bundle.metadata().threshold);
+      promote = ml::beats(meta.test, prod_metrics);
+      comparison = {{"production_version", production->version},
+                    {"production_test", summary_metrics(prod_metrics)},
+                    {"candidate_test", summary_metrics(meta.test)}};
+      char buf[200];
+      std::snprintf(buf, sizeof buf, "%s production v%lld on the same test rows (ROC-AUC %.4f vs %.4f)",
+                    promote ? "beats" : "does not beat", static_cast<long long>(production->version),
+                    meta.test.roc_auc, prod_metrics.roc_auc);
+      reason = buf;
+    } catch (const core::Error& e) {
+      // The production model cannot read the current table (schema changed).
+      promote = true;
+      reason = "production v" + std::to_string(production->version) +
+               " cannot score the current customer table (" + e.what() + ")";
+    }
+  }
+
+  // Save to a temporary folder, register, then give the folder its version name.
+  if (progress) progress(0.93, "saving the model");
+  fs::create_directories(models_dir_);
+  static std::atomic<unsigned> counter{0};
+  const fs::path tmp = models_dir_ / (".training-" + std::to_string(::getpid()) + "-" +
+                                      std::to_string(counter++) + "-" + std::to_string(core::now_unix()));
+  result.bundle.save(tmp);
+  storage::ModelRecord record;
+  std::int64_t expected = 1;
+  for (const auto& m : store_.list_models()) expected = std::max(expected, m.version + 1);
+  record.algorithm = request.algorithm;
+  record.schema_version = schema->version;
+  record.artifact = (models_dir_.filename() / version_folder(expected)).string();
+  record.training_data_hash = meta.training_data_hash;
+  record.params = meta.params;
+  record.params["algorithm"] = request.algorithm;
+  record.params["search_budget"] = request.search_budget;
+  record.params["seed"] = request.seed;
+  record.params["cost_ratio"] = request.cost_ratio ? nlohmann::json(*request.cost_ratio) : nlohmann::json(nullptr);
+  record.metrics = {{"test", summary_metrics(meta.test)}, {"validation", summary_metrics(meta.validation)}};
+  record.details = build_details(result);
+  record.details["comparison"] = comparison;
+  record.details["promotion_reason"] = reason;
+  storage::ModelRecord stored;
+  try {
+    stored = store_.create_model(record);
+    std::error_code ec;
+    fs::remove_all(models_dir_ / version_folder(stored.version), ec);  // leftovers of a lost database
+    fs::rename(tmp, models_dir_ / version_folder(stored.version));
+  } catch (...) {
+    std::error_code ec;
+    fs::remove_all(tmp, ec);
+    throw;
+  }
+  if (stored.version != expected) {
+    // Another process registered a version meanwhile; the folder follows the version.
+    spdlog::warn(R"({{"msg":"model registered as v{} while v{} was expected; artifact column is off"}})",
+                 stored.version, expected);
+  }
+
+  TrainOutcome out;
+  out.reason = reason;
+  if (promote) {
+    stored = this->promote(stored.version);
+    out.promoted = true;
+  }
+  out.model = stored;
+  out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  spdlog::info(R"({{"msg":"model trained","version":{},"algorithm":"{}","test_roc_auc":{:.4f},"promoted":{},"seconds":{:.1f}}})",
+               stored.version, request.algorithm, meta.test.roc_auc, out.promoted, out.seconds);
+  if (progress) progress(1.0, out.promoted ? "trained and promoted" : "trained; kept as candidate");
+  return out;
+}
+
+std::vector<storage::ModelRecord> ModelService::list() { return store_.list_models(); }
+
+storage::ModelRecord ModelService::get(std::int64_t version) {
+  auto m = store_.find_model(version);
+  if (!m) throw core::NotFound("no model version " + std::to_string(version));
+  return *m;
+}
+
+std::shared_ptr<const LoadedModel> ModelService::load_version(std::int64_t version) {
+  {
+    std::lock_guard g(cache_mutex_);
+    if (cache_ && cache_->version == version) return cache_;
+  }
+  auto dir = models_dir_ / version_folder(version);
+  return std::make_shared<const LoadedModel>(LoadedModel{version, ml::ModelBundle::load(dir)});
+}
+
+storage::ModelRecord ModelService::promote(std::int64_t version) {
+  get(version);
+  // Load before promoting, so a version whose files are gone never becomes production.
+  auto loaded = load_version(version);
+  auto record = store_.promote_model(version);
+  std::lock_guard g(cache_mutex_);
+  cache_ = std::move(loaded);
+  checked_at_ = std::chrono::steady_clock::now();
+  return record;
+}
+
+std::shared_ptr<const LoadedModel> ModelService::production() {
+  std::lock_guard g(cache_mutex_);
+  const auto now = std::chrono::steady_clock::now();
+  if (cache_ && now - checked_at_ < options_.reload_check) return cache_;
+  auto record = store_.production_model();
+  checked_at_ = now;
+  if (!record) {
+    cache_.reset();
+    throw core::Conflict("no production model: train one first (POST /api/v1/models/train or churnwatch train)");
+  }
+  if (!cache_ || cache_->version != record->version) {
+    cache_ = std::make_shared<const LoadedModel>(
+        LoadedModel{record->version, ml::ModelBundle::load(models_dir_ / version_folder(record->version))});
+  }
+  return cache_;
+}
+
+std::shared_ptr<const ml::ModelBundle> ModelService::production_bundle() {
+  auto loaded = production();
+  return {loaded, &loaded->bundle};
+}
+
+nlohmann::json model_to_json(const storage::ModelRecord& m, bool with_details) {
+  nlohmann::json j = {{"version", m.version},
+                      {"algorithm", m.algorithm},
+                      {"stage", m.stage},
+                      {"schema_version", m.schema_version},
+                      {"artifact", m.artifact},
+                      {"training_data_hash", m.training_data_hash},
+                      {"params", m.params},
+                      {"metrics", m.metrics},
+                      {"created_at", m.created_at},
+                      {"promoted_at", m.promoted_at.empty() ? nlohmann::json(nullptr) : nlohmann::json(m.promoted_at)}};
+  if (with_details) j["details"] = m.details;
+  return j;
+}
+
+}  // namespace churnwatch::services
