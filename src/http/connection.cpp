@@ -11,6 +11,7 @@
 #include <chrono>
 #include <spdlog/spdlog.h>
 
+#include "http/cors.hpp"
 #include "http/pipeline.hpp"
 #include "http/server_state.hpp"
 
@@ -180,9 +181,15 @@ class Session : public Connection, public std::enable_shared_from_this<Session> 
     net::post(*state_.pool, [self = shared_from_this()] {
       Response res;
       try {
-        res = dispatch(self->state_.router, self->state_.middleware,
-                       self->state_.static_files ? &*self->state_.static_files : nullptr,
-                       self->req_);
+        const auto& origins = self->state_.options.cors_origins;
+        if (auto preflight = cors_preflight(self->req_, origins)) {
+          res = std::move(*preflight);
+        } else {
+          res = dispatch(self->state_.router, self->state_.middleware,
+                         self->state_.static_files ? &*self->state_.static_files : nullptr,
+                         self->req_);
+        }
+        apply_cors(res, self->req_, origins);
         apply_response_policy(res, self->req_);
       } catch (...) {  // only resource exhaustion gets here; dispatch maps the rest
         res = transport_problem(500, "internal-error", "Internal server error",

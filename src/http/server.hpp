@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "http/router.hpp"
 
@@ -23,6 +24,8 @@ struct ServerOptions {
   int read_timeout_seconds = 30;       // to receive a whole request
   int idle_timeout_seconds = 60;       // keep-alive connection idle
   std::string static_dir;              // built web UI; empty: none
+  // Origins allowed to call /api/ from a browser (CORS); empty: closed.
+  std::vector<std::string> cors_origins;
 };
 
 // Called for every routed request after request id assignment and route

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "services/refresh_tokens.hpp"
 #include "services/tokens.hpp"
 #include "storage/store.hpp"
 
@@ -29,12 +30,14 @@ struct Principal {
 };
 
 // Throws Forbidden when `who` is below `needed`.
-void require(const Principal& who, AccessLevel needed);
+void require(const Principal &who, AccessLevel needed);
 
 struct LoginResult {
   std::string access_token;
   int expires_in = 0;
   storage::User user;
+  std::string refresh_token; // see services/refresh_tokens.hpp
+  int refresh_expires_in = 0;
 };
 
 struct UserChange {
@@ -44,12 +47,27 @@ struct UserChange {
 };
 
 class Accounts {
- public:
-  Accounts(storage::Store& store, const TokenSigner& signer) : store_(store), signer_(signer) {}
+public:
+  Accounts(storage::Store &store, const TokenSigner &signer,
+           int refresh_ttl_seconds = kDefaultRefreshTtlSeconds)
+      : store_(store), signer_(signer), refresh_(store, refresh_ttl_seconds) {}
 
   // Throws Unauthorized("invalid username or password") for an unknown user,
   // a wrong password or a deactivated account, in the same time for each.
+  // Starts a new refresh token family.
   LoginResult login(std::string_view username, std::string_view password);
+  // Rotates the refresh token (RefreshTokens::rotate) and issues a new
+  // access token. Unauthorized when the user is gone or deactivated.
+  LoginResult refresh(std::string_view refresh_token);
+  // Revokes the sign-in `refresh_token` belongs to; unknown tokens are ignored.
+  void logout(std::string_view refresh_token);
+  // Self-service: Forbidden when `current` is wrong; validates `next` like
+  // create_user. Signs the user out everywhere (refresh tokens revoked).
+  void change_password(std::int64_t user_id, std::string_view current,
+                       std::string_view next);
+  // Sets a generated password and returns it (shown once); signs the user
+  // out everywhere.
+  std::string reset_password(std::int64_t user_id);
 
   // Resolves a bearer token to a live user. The role comes from the store, so
   // a role change or deactivation takes effect on the next request.
@@ -57,25 +75,27 @@ class Accounts {
 
   // Validates (username 3-64 of [A-Za-z0-9._@-], password >= 10 characters,
   // a known role) and stores. Conflict when the username is taken.
-  storage::User create_user(std::string_view username, std::string_view password,
-                            std::string_view role);
+  storage::User create_user(std::string_view username,
+                            std::string_view password, std::string_view role);
   std::vector<storage::User> list_users();
   storage::User get_user(std::int64_t id);
-  // Refuses (Conflict) to demote or deactivate the last active admin.
-  storage::User update_user(std::int64_t id, const UserChange& change);
+  // Refuses (Conflict) to demote or deactivate the last active admin. A
+  // password change or deactivation revokes the user's refresh tokens.
+  storage::User update_user(std::int64_t id, const UserChange &change);
 
   // On a store with no users, creates "admin" with `password` (random when
   // empty) and returns the password; otherwise nullopt.
-  std::optional<std::string> ensure_admin(const std::string& password);
+  std::optional<std::string> ensure_admin(const std::string &password);
 
- private:
+private:
   std::int64_t active_admins();
 
-  storage::Store& store_;
-  const TokenSigner& signer_;
+  storage::Store &store_;
+  const TokenSigner &signer_;
+  RefreshTokens refresh_;
 };
 
 // The user as the API shows it (never the password hash).
-nlohmann::json user_to_json(const storage::User& u);
+nlohmann::json user_to_json(const storage::User &u);
 
-}  // namespace churnwatch::services
+} // namespace churnwatch::services

@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -31,9 +32,13 @@ inline std::string fixture_text(const std::string& name) {
   return ss.str();
 }
 
+// Lets a suite adjust the context (say, ApiContext::security) and the server
+// options before the server starts.
+using HarnessSetup = std::function<void(http::ApiContext&, http::ServerOptions&)>;
+
 class ApiHarness {
  public:
-  ApiHarness() {
+  explicit ApiHarness(const HarnessSetup& setup = {}) {
     dir_ = std::filesystem::temp_directory_path() /
            ("churnwatch-api-" + std::to_string(::getpid()) + "-" + std::to_string(counter()++));
     std::filesystem::create_directories(dir_);
@@ -48,6 +53,7 @@ class ApiHarness {
     http::ServerOptions options;
     options.port = 0;
     options.threads = 2;
+    if (setup) setup(*ctx_, options);
     server_ = std::make_unique<http::Server>(options, http::build_api_router(*ctx_, &access_));
     server_->start();
     for (const char* role : {"admin", "analyst", "viewer"}) {

@@ -12,6 +12,8 @@
 
 namespace churnwatch::http {
 
+class ApiSecurity;
+
 struct ApiContext {
   storage::Store& store;
   services::Accounts& accounts;
@@ -19,6 +21,8 @@ struct ApiContext {
   services::SchemaService& schema;
   services::ModelService& models;
   services::ScoringService& scoring;
+  // Rate limits and sign-in lockout (http/api/security.hpp); null: none.
+  ApiSecurity* security = nullptr;
 };
 
 }  // namespace churnwatch::http

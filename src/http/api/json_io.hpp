@@ -8,12 +8,19 @@
 namespace churnwatch::http {
 
 constexpr int kMaxJsonDepth = 32;
+// Longest string value or member name, in bytes: far beyond any attribute,
+// short enough that a handler never copies megabytes per field.
+constexpr std::size_t kMaxJsonStringBytes = 64 << 10;
+// Most members of one object (a customer's attributes, a schema's fields).
+constexpr std::size_t kMaxJsonObjectMembers = 1000;
 
-// Parses the body as JSON. Throws Invalid when the content type is not JSON
-// or nesting is deeper than kMaxJsonDepth; nlohmann's parse_error (mapped to
-// 400 invalid-json) when it is malformed.
-nlohmann::json parse_json_body(const Request& req);
+// Parses the body as JSON. Throws Invalid when the content type is not JSON,
+// nesting is deeper than kMaxJsonDepth, a string or name is longer than
+// kMaxJsonStringBytes or an object has more than kMaxJsonObjectMembers
+// members; nlohmann's parse_error (mapped to 400 invalid-json) when it is
+// malformed.
+nlohmann::json parse_json_body(const Request &req);
 
-Response json_response(int status, const nlohmann::json& body);
+Response json_response(int status, const nlohmann::json &body);
 
-}  // namespace churnwatch::http
+} // namespace churnwatch::http

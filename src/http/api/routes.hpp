@@ -11,6 +11,7 @@ void add_customer_routes(ApiRouter& api, ApiContext& ctx);
 void add_schema_routes(ApiRouter& api, ApiContext& ctx);
 void add_transfer_routes(ApiRouter& api, ApiContext& ctx);
 void add_system_routes(ApiRouter& api, ApiContext& ctx);
+void add_audit_routes(ApiRouter& api, ApiContext& ctx);
 void add_model_routes(ApiRouter& api, ApiContext& ctx);
 void add_risk_routes(ApiRouter& api, ApiContext& ctx);
 

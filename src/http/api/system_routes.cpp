@@ -27,9 +27,10 @@ void add_system_routes(ApiRouter& api, ApiContext& ctx) {
 
 Router build_api_router(ApiContext& ctx, std::vector<RouteAccess>* access) {
   Router router;
-  ApiRouter api(router, ctx.accounts);
+  ApiRouter api(router, ctx.accounts, ctx.security);
   add_system_routes(api, ctx);
   add_auth_routes(api, ctx);
+  add_audit_routes(api, ctx);
   add_schema_routes(api, ctx);
   add_transfer_routes(api, ctx);
   add_customer_routes(api, ctx);
