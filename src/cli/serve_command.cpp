@@ -12,6 +12,8 @@
 #include "cli/ml_runtime.hpp"
 #include "cli/runtime.hpp"
 #include "http/api/routes.hpp"
+#include "http/api/security.hpp"
+#include "http/cors.hpp"
 #include "http/server.hpp"
 
 namespace churnwatch::cli {
@@ -41,7 +43,7 @@ int run_serve(const core::Config& config) {
 
   auto store = open_runtime_store(config);
   services::TokenSigner signer(load_jwt_secret(config), config.access_token_ttl_seconds);
-  services::Accounts accounts(*store, signer);
+  services::Accounts accounts(*store, signer, config.refresh_token_ttl_seconds);
   services::Customers customers(*store);
   services::SchemaService schema(*store);
   services::ModelService models(*store, models_dir(config), model_options(config));
@@ -54,6 +56,20 @@ int run_serve(const core::Config& config) {
 
   http::ApiContext ctx{*store, accounts, customers, schema, models, scoring};
   http::ServerOptions options;
+  options.cors_origins = http::parse_origin_list(config.cors_origins);
+  services::InProcessRateLimiter limiter;
+  services::Audit audit(*store);
+  http::SecurityOptions security_options;
+  security_options.requests_per_minute_per_user = config.rate_limit_per_user;
+  security_options.requests_per_minute_per_ip = config.rate_limit_per_ip;
+  security_options.logins_per_minute_per_ip = config.login_rate_limit;
+  security_options.trusted_proxies = http::parse_address_list(config.trusted_proxies);
+  security_options.lockout.account_failures = config.lockout_threshold;
+  security_options.lockout.first_lock_seconds = config.lockout_seconds;
+  security_options.allowed_origins = options.cors_origins;
+  security_options.secure_cookies = config.secure_cookies != 0;
+  http::ApiSecurity security(security_options, limiter, &audit);
+  ctx.security = &security;
   core::split_listen(config.listen, options.host, options.port);
   options.threads = config.threads;
   options.max_body_bytes = config.max_body_bytes;

@@ -71,6 +71,18 @@ Config config_from_env() {
   env_bool("CHURNWATCH_AUTO_PROMOTE", c.auto_promote);
   env_probability("CHURNWATCH_HIGH_RISK_THRESHOLD", c.high_risk_threshold);
   env_string("CHURNWATCH_RISK_LEVELS", c.risk_levels);
+  env_number("CHURNWATCH_RATE_LIMIT", c.rate_limit_per_user);
+  env_number("CHURNWATCH_RATE_LIMIT_IP", c.rate_limit_per_ip);
+  env_number("CHURNWATCH_LOGIN_RATE_LIMIT", c.login_rate_limit);
+  env_number("CHURNWATCH_LOCKOUT_THRESHOLD", c.lockout_threshold);
+  env_number("CHURNWATCH_LOCKOUT_SECONDS", c.lockout_seconds);
+  env_string("CHURNWATCH_TRUSTED_PROXIES", c.trusted_proxies);
+  env_string("CHURNWATCH_CORS_ORIGINS", c.cors_origins);
+  env_number("CHURNWATCH_REFRESH_TOKEN_TTL", c.refresh_token_ttl_seconds);
+  env_number("CHURNWATCH_SECURE_COOKIES", c.secure_cookies);
+  env_string("CHURNWATCH_SECRET_KEY", c.secret_key);
+  env_string("CHURNWATCH_TLS_CERT", c.tls_cert);
+  env_string("CHURNWATCH_TLS_KEY", c.tls_key);
   return c;
 }
 

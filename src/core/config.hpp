@@ -31,6 +31,21 @@ struct Config {
   // {"name":"high","upper":1}]; empty: five bands (very_low .. very_high).
   std::string risk_levels;
 
+  // Security; see docs/CONFIGURATION.md, "Security".
+  int rate_limit_per_user = 600;      // CHURNWATCH_RATE_LIMIT: API requests/min per user; 0: off
+  int rate_limit_per_ip = 1200;       // CHURNWATCH_RATE_LIMIT_IP: API requests/min per client address
+  int login_rate_limit = 10;          // CHURNWATCH_LOGIN_RATE_LIMIT: sign-in attempts/min per address
+  int lockout_threshold = 5;          // CHURNWATCH_LOCKOUT_THRESHOLD: failed sign-ins in 15 min that lock
+  int lockout_seconds = 60;           // CHURNWATCH_LOCKOUT_SECONDS: first lock; doubles, capped at 1 h
+  std::string trusted_proxies;        // CHURNWATCH_TRUSTED_PROXIES: addresses/CIDRs whose X-Forwarded-For counts
+  std::string cors_origins;           // CHURNWATCH_CORS_ORIGINS: origins allowed cross-origin; empty: none
+  int refresh_token_ttl_seconds = 7 * 24 * 3600;  // CHURNWATCH_REFRESH_TOKEN_TTL
+  int secure_cookies = 0;             // CHURNWATCH_SECURE_COOKIES=1 behind a TLS proxy (on with --tls-cert)
+  // CHURNWATCH_SECRET_KEY: 64 hex characters encrypting secrets at rest; empty: <data_dir>/secret.key (0600).
+  std::string secret_key;
+  std::string tls_cert;               // CHURNWATCH_TLS_CERT: PEM certificate chain; with tls_key, serve HTTPS
+  std::string tls_key;                // CHURNWATCH_TLS_KEY: PEM private key
+
   // The store URL to open: database_url, or SQLite in the data dir.
   std::string store_url() const;
 };

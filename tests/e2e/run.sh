@@ -44,7 +44,8 @@ export E2E_ADMIN_PASSWORD=admin-pass-e2e-1 E2E_ANALYST_PASSWORD=analyst-pass-e2e
 "$bin" demo-data --rows 300 --seed 7 >"$tmp/customers.csv"
 
 port=$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
-"$bin" serve --data-dir "$data" --listen "127.0.0.1:$port" --web-dir "$web_dir" --threads 2 >"$tmp/server.log" 2>&1 &
+# Every test signs in from 127.0.0.1: lift the per-address sign-in limit (10/min by default).
+CHURNWATCH_LOGIN_RATE_LIMIT=600 "$bin" serve --data-dir "$data" --listen "127.0.0.1:$port" --web-dir "$web_dir" --threads 2 >"$tmp/server.log" 2>&1 &
 server_pid=$!
 export E2E_BASE_URL="http://127.0.0.1:$port"
 for _ in $(seq 1 100); do
