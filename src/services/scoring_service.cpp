@@ -2,8 +2,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <future>
+#include <thread>
 
 #include "core/errors.hpp"
 #include "services/customers.hpp"
@@ -23,9 +26,6 @@ std::vector<storage::RiskRecord> score_batch(const LoadedModel& model, const ml:
   const auto& pre = bundle.preprocessor();
   const auto m = pre.transform(rows);
   const auto p = bundle.predict_matrix(m);
-  std::vector<float> contribs;
-  if (top > 0) contribs = bundle.contributions(m);
-  const std::size_t stride = m.cols + 1;
   std::vector<storage::RiskRecord> out(rows.size());
   for (std::size_t i = 0; i < rows.size(); ++i) {
     auto& r = out[i];
@@ -33,11 +33,32 @@ std::vector<storage::RiskRecord> score_batch(const LoadedModel& model, const ml:
     r.model_version = model.version;
     r.probability = std::clamp(p[i], 0.0, 1.0);
     r.risk_level = std::string(levels.level(r.probability));
-    if (top > 0) {
-      const float* c = contribs.data() + i * stride;
-      const double base = bundle.calibrator().apply(sigmoid(c[m.cols]));
-      r.reasons = ml::top_reasons(pre, rows[i], c, r.probability, base, top);
-    }
+  }
+  if (top > 0) {
+    // SHAP dominates the cost and the bundle computes it on one thread per
+    // call (its const members are thread-safe), so the batch is cut into one
+    // slice per core.
+    const std::size_t threads = std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 16);
+    const std::size_t slice = (rows.size() + threads - 1) / threads;
+    auto explain = [&](std::size_t from, std::size_t to) {
+      ml::FeatureMatrix part;
+      part.rows = to - from;
+      part.cols = m.cols;
+      part.values.assign(m.values.begin() + static_cast<std::ptrdiff_t>(from * m.cols),
+                         m.values.begin() + static_cast<std::ptrdiff_t>(to * m.cols));
+      const auto contribs = bundle.contributions(part);
+      const std::size_t stride = m.cols + 1;
+      for (std::size_t i = from; i < to; ++i) {
+        const float* c = contribs.data() + (i - from) * stride;
+        const double base = bundle.calibrator().apply(sigmoid(c[m.cols]));
+        out[i].reasons = ml::top_reasons(pre, rows[i], c, out[i].probability, base, top);
+      }
+    };
+    std::vector<std::future<void>> running;
+    for (std::size_t from = slice; from < rows.size(); from += slice)
+      running.push_back(std::async(std::launch::async, explain, from, std::min(rows.size(), from + slice)));
+    explain(0, std::min(rows.size(), slice));
+    for (auto& f : running) f.get();
   }
   ids.clear();
   rows.clear();
