@@ -65,20 +65,23 @@ int run_serve(const core::Config& config) {
   security_options.logins_per_minute_per_ip = config.login_rate_limit;
   security_options.trusted_proxies = http::parse_address_list(config.trusted_proxies);
   security_options.lockout.account_failures = config.lockout_threshold;
+  security_options.lockout.address_failures = 4 * config.lockout_threshold;
   security_options.lockout.first_lock_seconds = config.lockout_seconds;
   security_options.allowed_origins = options.cors_origins;
-  security_options.secure_cookies = config.secure_cookies != 0;
+  security_options.secure_cookies = config.secure_cookies != 0 || !config.tls_cert.empty();
   http::ApiSecurity security(security_options, limiter, &audit);
   ctx.security = &security;
   core::split_listen(config.listen, options.host, options.port);
   options.threads = config.threads;
   options.max_body_bytes = config.max_body_bytes;
   options.static_dir = find_web_dir(config);
+  options.tls_cert_file = config.tls_cert;
+  options.tls_key_file = config.tls_key;
   http::Server server(options, http::build_api_router(ctx));
   server.start();
 
   const std::string host = options.host == "0.0.0.0" ? "127.0.0.1" : options.host;
-  std::cout << "churnwatch is serving on http://" << host << ':' << server.port() << "/  (API: /api/v1, "
+  std::cout << "churnwatch is serving on " << (config.tls_cert.empty() ? "http" : "https") << "://" << host << ':' << server.port() << "/  (API: /api/v1, "
             << "description: /api/v1/openapi.json, data: " << config.store_url() << ")" << std::endl;
   if (options.static_dir.empty())
     spdlog::warn(R"({"msg":"web UI not found; serving the API only","hint":"make build builds web/dist"})");
@@ -98,6 +101,8 @@ void add_serve_command(CLI::App& app, core::Config& config, Action& action) {
   add_store_options(*serve, config);
   serve->add_option("--listen", config.listen, "host:port to listen on (env CHURNWATCH_LISTEN)")->capture_default_str();
   serve->add_option("--web-dir", config.web_dir, "Built web UI folder (env CHURNWATCH_WEB_DIR)");
+  serve->add_option("--tls-cert", config.tls_cert, "PEM certificate chain; with --tls-key serves HTTPS (env CHURNWATCH_TLS_CERT)");
+  serve->add_option("--tls-key", config.tls_key, "PEM private key for --tls-cert (env CHURNWATCH_TLS_KEY)");
   serve->add_option("--threads", config.threads, "Server threads; 0 = all cores (env CHURNWATCH_THREADS)");
   serve->callback([&config, &action] { action = [&config] { return run_serve(config); }; });
 }

@@ -55,6 +55,22 @@ Server::Server(ServerOptions options, Router router) : impl_(std::make_unique<Im
   impl_->options = std::move(options);
   impl_->router = std::move(router);
   if (!impl_->options.static_dir.empty()) impl_->static_files.emplace(impl_->options.static_dir);
+  const auto& o = impl_->options;
+  if (o.tls_cert_file.empty() != o.tls_key_file.empty())
+    throw core::Invalid("TLS needs both a certificate and a key file");
+  if (!o.tls_cert_file.empty()) {
+    auto& tls = impl_->tls.emplace(net::ssl::context::tls_server);
+    tls.set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
+                    net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 | net::ssl::context::no_tlsv1_1 |
+                    net::ssl::context::single_dh_use);
+    try {
+      tls.use_certificate_chain_file(o.tls_cert_file);
+      tls.use_private_key_file(o.tls_key_file, net::ssl::context::pem);
+    } catch (const boost::system::system_error& e) {
+      throw core::Invalid("cannot load the TLS certificate '" + o.tls_cert_file + "' or key '" + o.tls_key_file +
+                          "': " + e.code().message());
+    }
+  }
 }
 
 Server::~Server() { stop(0); }

@@ -26,6 +26,10 @@ struct ServerOptions {
   std::string static_dir;              // built web UI; empty: none
   // Origins allowed to call /api/ from a browser (CORS); empty: closed.
   std::vector<std::string> cors_origins;
+  // PEM certificate chain and private key; both set: serve HTTPS only (TLS
+  // 1.2+) and send Strict-Transport-Security.
+  std::string tls_cert_file;
+  std::string tls_key_file;
 };
 
 // Called for every routed request after request id assignment and route

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <condition_variable>
 #include <map>
@@ -38,6 +39,7 @@ struct ServerState {
   Router router;
   Middleware middleware;
   std::optional<StaticFiles> static_files;
+  std::optional<boost::asio::ssl::context> tls;  // set: connections speak TLS
   std::shared_ptr<spdlog::logger> access_log;
 
   std::mutex mu;
