@@ -172,17 +172,15 @@ TEST_F(SqliteStoreTest, AppendRiskThroughput) {
     }
     return records;
   };
-  double worst = 0;
+  // Prints the rate; speed is shown by bench/, never asserted here.
   for (std::int64_t version : {1, 2}) {
     auto records = batch(version);
     auto start = std::chrono::steady_clock::now();
     store->append_risk(std::move(records));
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    worst = std::max(worst, secs);
     std::printf("[ metric   ] append_risk of %d records (model %lld): %.3f s, %.0f records/s\n",
                 kRows, static_cast<long long>(version), secs, kRows / secs);
   }
-  EXPECT_LT(worst, 5.0);
   EXPECT_EQ(store->risk_summary(0.7, 1, 1).scored, kRows);
   EXPECT_EQ(store->risk_history("15565701", 0).size(), 2u);
   EXPECT_TRUE(store->current_risk("15565701")->previous_probability.has_value());
