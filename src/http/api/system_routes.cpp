@@ -21,6 +21,16 @@ void add_system_routes(ApiRouter& api, ApiContext& ctx) {
     return json_response(ready ? 200 : 503, {{"status", ready ? "ready" : "not ready"}, {"checks", checks}});
   });
 
+  // The API reference page is part of the built UI (swagger-ui-dist, served
+  // locally); this address is the one people guess.
+  api.public_route("GET", "/api/docs", [](Request&) {
+    Response r;
+    r.status = 302;
+    r.content_type.clear();
+    r.set_header("Location", "/api-docs/");
+    return r;
+  });
+
   api.public_route("GET", "/api/v1/openapi.json",
                    [](Request&) { return Response::json(200, std::string(openapi_document())); });
 }
