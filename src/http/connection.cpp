@@ -36,73 +36,60 @@ constexpr std::size_t kLingerBytes = 8 << 20;
 
 std::string lower(std::string_view s) {
   std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) {
-    return static_cast<char>(std::tolower(c));
-  });
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return out;
 }
 
 // A header value with CR/LF removed, so no value (say, a file name taken
 // from user input) can inject headers or split the response.
 std::string header_safe(std::string value) {
-  std::replace_if(
-      value.begin(), value.end(), [](char c) { return c == '\r' || c == '\n'; },
-      ' ');
+  std::replace_if(value.begin(), value.end(), [](char c) { return c == '\r' || c == '\n'; }, ' ');
   return value;
 }
 
-bool is_parse_error(const beast::error_code &ec) {
-  return ec.category() ==
-             bhttp::make_error_code(bhttp::error::bad_target).category() &&
-         ec != bhttp::error::end_of_stream &&
-         ec != bhttp::error::partial_message;
+bool is_parse_error(const beast::error_code& ec) {
+  return ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category() &&
+         ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message;
 }
 
 using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
 // One year, the usual HSTS lifetime; sent only over TLS.
-constexpr const char *kHsts = "max-age=31536000";
+constexpr const char* kHsts = "max-age=31536000";
 
 // `Stream` is beast::tcp_stream or TlsStream.
 template <class Stream>
-class Session : public Connection,
-                public std::enable_shared_from_this<Session<Stream>> {
-public:
+class Session : public Connection, public std::enable_shared_from_this<Session<Stream>> {
+ public:
   static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
 
-  Session(tcp::socket socket, ServerState &state)
+  Session(tcp::socket socket, ServerState& state)
       : stream_(make_stream(std::move(socket), state)), state_(state) {
     beast::error_code ec;
     const auto endpoint = socket_().remote_endpoint(ec);
-    if (!ec)
-      remote_ip_ = endpoint.address().to_string();
+    if (!ec) remote_ip_ = endpoint.address().to_string();
   }
 
   ~Session() override {
     std::lock_guard lock(state_.mu);
     state_.connections.erase(this);
-    if (busy_)
-      --state_.busy;
+    if (busy_) --state_.busy;
     state_.cv.notify_all();
   }
 
   void start() {
     {
       std::lock_guard lock(state_.mu);
-      state_.connections[this] =
-          std::weak_ptr<Connection>(this->shared_from_this());
+      state_.connections[this] = std::weak_ptr<Connection>(this->shared_from_this());
     }
     net::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
       if constexpr (kTls) {
-        self->lowest().expires_after(
-            std::chrono::seconds(self->state_.options.read_timeout_seconds));
-        self->stream_.async_handshake(
-            net::ssl::stream_base::server, [self](beast::error_code ec) {
-              if (ec)
-                return self->close(); // not TLS, or a failed handshake: nobody
-                                      // to answer
-              self->read_request(true);
-            });
+        self->lowest().expires_after(std::chrono::seconds(self->state_.options.read_timeout_seconds));
+        self->stream_.async_handshake(net::ssl::stream_base::server, [self](beast::error_code ec) {
+          if (ec) return self->close();  // not TLS, or a failed handshake: nobody to answer
+          self->read_request(true);
+        });
       } else {
         self->read_request(true);
       }
@@ -111,21 +98,18 @@ public:
 
   void close_if_idle() override {
     net::post(stream_.get_executor(), [self = this->shared_from_this()] {
-      if (!self->busy_)
-        self->close();
+      if (!self->busy_) self->close();
     });
   }
 
   void close_now() override {
-    net::post(stream_.get_executor(),
-              [self = this->shared_from_this()] { self->close(); });
+    net::post(stream_.get_executor(), [self = this->shared_from_this()] { self->close(); });
   }
 
-private:
+ private:
   void read_request(bool first) {
-    if (state_.stopping)
-      return close();
-    const auto &o = state_.options;
+    if (state_.stopping) return close();
+    const auto& o = state_.options;
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(o.max_header_bytes));
     parser_->body_limit(static_cast<std::uint64_t>(o.max_body_bytes));
@@ -137,40 +121,31 @@ private:
     // from its first byte on, the read timeout applies.
     lowest().expires_after(std::chrono::seconds(o.idle_timeout_seconds));
     stream_.async_read_some(
-        buffer_.prepare(4096),
-        [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
-          if (ec)
-            return self->close();
+        buffer_.prepare(4096), [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
+          if (ec) return self->close();
           self->buffer_.commit(n);
-          self->lowest().expires_after(
-              std::chrono::seconds(self->state_.options.read_timeout_seconds));
+          self->lowest().expires_after(std::chrono::seconds(self->state_.options.read_timeout_seconds));
           self->read_header();
         });
   }
 
   void read_header() {
-    bhttp::async_read_header(
-        stream_, buffer_, *parser_,
-        [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
-          self->on_header(ec);
-        });
+    bhttp::async_read_header(stream_, buffer_, *parser_,
+                             [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                               self->on_header(ec);
+                             });
   }
 
   void on_header(beast::error_code ec) {
-    if (ec)
-      return on_read_error(ec);
+    if (ec) return on_read_error(ec);
     started_ = std::chrono::steady_clock::now();
     mark_busy(true);
-    const auto &msg = parser_->get();
-    if (beast::iequals(msg[bhttp::field::expect], "100-continue") &&
-        !parser_->is_done()) {
-      auto cont = std::make_shared<bhttp::response<bhttp::empty_body>>(
-          bhttp::status::continue_, 11);
+    const auto& msg = parser_->get();
+    if (beast::iequals(msg[bhttp::field::expect], "100-continue") && !parser_->is_done()) {
+      auto cont = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_, 11);
       return bhttp::async_write(stream_, *cont,
-                                [self = this->shared_from_this(),
-                                 cont](beast::error_code ec2, std::size_t) {
-                                  if (ec2)
-                                    return self->close();
+                                [self = this->shared_from_this(), cont](beast::error_code ec2, std::size_t) {
+                                  if (ec2) return self->close();
                                   self->read_body();
                                 });
     }
@@ -178,32 +153,28 @@ private:
   }
 
   void read_body() {
-    bhttp::async_read(
-        stream_, buffer_, *parser_,
-        [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
-          if (ec)
-            return self->on_read_error(ec);
-          self->handle_request();
-        });
+    bhttp::async_read(stream_, buffer_, *parser_,
+                      [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                        if (ec) return self->on_read_error(ec);
+                        self->handle_request();
+                      });
   }
 
   void on_read_error(beast::error_code ec) {
     if (ec == bhttp::error::header_limit) {
       return fail(431, "headers-too-large", "Request header fields too large",
                   "the request header block exceeds " +
-                      std::to_string(state_.options.max_header_bytes) +
-                      " bytes");
+                      std::to_string(state_.options.max_header_bytes) + " bytes");
     }
     if (ec == bhttp::error::body_limit) {
       return fail(413, "payload-too-large", "Payload too large",
-                  "the request body exceeds " +
-                      std::to_string(state_.options.max_body_bytes) + " bytes");
+                  "the request body exceeds " + std::to_string(state_.options.max_body_bytes) +
+                      " bytes");
     }
     if (is_parse_error(ec)) {
-      return fail(400, "bad-request", "Bad request",
-                  "malformed HTTP request: " + ec.message());
+      return fail(400, "bad-request", "Bad request", "malformed HTTP request: " + ec.message());
     }
-    close(); // timeout, reset or end of stream: nobody to answer
+    close();  // timeout, reset or end of stream: nobody to answer
   }
 
   void handle_request() {
@@ -211,10 +182,9 @@ private:
     req_ = Request{};
     req_.method = std::string(msg.method_string());
     req_.target = std::string(msg.target());
-    for (const auto &field : msg) {
-      auto &slot = req_.headers[lower(field.name_string())];
-      slot = slot.empty() ? std::string(field.value())
-                          : slot + ", " + std::string(field.value());
+    for (const auto& field : msg) {
+      auto& slot = req_.headers[lower(field.name_string())];
+      slot = slot.empty() ? std::string(field.value()) : slot + ", " + std::string(field.value());
     }
     req_.body = std::move(msg.body());
     req_.remote_ip = remote_ip_;
@@ -225,48 +195,39 @@ private:
     if (!decode_target(req_)) {
       req_.path = req_.target;
       Response res = transport_problem(400, "bad-request", "Bad request",
-                                       "the request target is not a valid path",
-                                       req_.request_id);
+                                       "the request target is not a valid path", req_.request_id);
       keep_alive_ = false;
       return send(std::move(res));
     }
     net::post(*state_.pool, [self = this->shared_from_this()] {
       Response res;
       try {
-        const auto &origins = self->state_.options.cors_origins;
+        const auto& origins = self->state_.options.cors_origins;
         if (auto preflight = cors_preflight(self->req_, origins)) {
           res = std::move(*preflight);
         } else {
           res = dispatch(self->state_.router, self->state_.middleware,
-                         self->state_.static_files ? &*self->state_.static_files
-                                                   : nullptr,
+                         self->state_.static_files ? &*self->state_.static_files : nullptr,
                          self->req_);
         }
         apply_cors(res, self->req_, origins);
         apply_response_policy(res, self->req_);
-        if constexpr (kTls)
-          res.set_header("Strict-Transport-Security", kHsts);
-      } catch (
-          ...) { // only resource exhaustion gets here; dispatch maps the rest
+      } catch (...) {  // only resource exhaustion gets here; dispatch maps the rest
         res = transport_problem(500, "internal-error", "Internal server error",
-                                "the response could not be produced",
-                                self->req_.request_id);
+                                "the response could not be produced", self->req_.request_id);
       }
       net::post(self->stream_.get_executor(),
-                [self, res = std::move(res)]() mutable {
-                  self->send(std::move(res));
-                });
+                [self, res = std::move(res)]() mutable { self->send(std::move(res)); });
     });
   }
 
   // Answers a request that could not be read completely, then closes.
-  void fail(int status, std::string_view slug, std::string_view title,
-            std::string detail) {
+  void fail(int status, std::string_view slug, std::string_view title, std::string detail) {
     if (!busy_) {
       started_ = std::chrono::steady_clock::now();
       mark_busy(true);
     }
-    const auto &partial = parser_->get();
+    const auto& partial = parser_->get();
     req_ = Request{};
     req_.method = std::string(partial.method_string());
     req_.target = std::string(partial.target());
@@ -275,12 +236,12 @@ private:
     req_.request_id = assign_request_id(partial["X-Request-Id"]);
     keep_alive_ = false;
     linger_ = true;
-    send(transport_problem(status, slug, title, std::move(detail),
-                           req_.request_id));
+    send(transport_problem(status, slug, title, std::move(detail), req_.request_id));
   }
 
   void send(Response res) {
     res_ = std::move(res);
+    if constexpr (kTls) res_.set_header("Strict-Transport-Security", kHsts);
     record_.status = res_.status;
     record_.bytes = 0;
     const bool keep_alive = keep_alive_ && !state_.stopping;
@@ -288,30 +249,24 @@ private:
     lowest().expires_after(kWriteTimeout);
 
     // HTTP/1.0 has no chunked encoding: the body then ends with the connection.
-    if (res_.stream && !head)
-      return send_stream(keep_alive && !http10_);
+    if (res_.stream && !head) return send_stream(keep_alive && !http10_);
 
     auto msg = std::make_shared<bhttp::response<bhttp::string_body>>();
     msg->version(11);
     msg->result(static_cast<unsigned>(res_.status));
-    if (!res_.content_type.empty())
-      msg->set(bhttp::field::content_type, res_.content_type);
-    for (const auto &[name, value] : res_.headers)
-      msg->insert(name, header_safe(value));
+    if (!res_.content_type.empty()) msg->set(bhttp::field::content_type, res_.content_type);
+    for (const auto& [name, value] : res_.headers) msg->insert(name, header_safe(value));
     msg->keep_alive(keep_alive);
-    const bool no_body =
-        res_.status == 204 || res_.status == 304 || res_.status < 200;
+    const bool no_body = res_.status == 204 || res_.status == 304 || res_.status < 200;
     if (head) {
-      if (!res_.stream && !no_body)
-        msg->content_length(res_.body.size());
+      if (!res_.stream && !no_body) msg->content_length(res_.body.size());
     } else if (!no_body) {
       msg->body() = std::move(res_.body);
       record_.bytes = msg->body().size();
       msg->prepare_payload();
     }
     bhttp::async_write(stream_, *msg,
-                       [self = this->shared_from_this(), msg,
-                        keep_alive](beast::error_code ec, std::size_t) {
+                       [self = this->shared_from_this(), msg, keep_alive](beast::error_code ec, std::size_t) {
                          self->on_response_written(ec, keep_alive);
                        });
   }
@@ -320,21 +275,16 @@ private:
     auto head = std::make_shared<bhttp::response<bhttp::empty_body>>();
     head->version(11);
     head->result(static_cast<unsigned>(res_.status));
-    if (!res_.content_type.empty())
-      head->set(bhttp::field::content_type, res_.content_type);
-    for (const auto &[name, value] : res_.headers)
-      head->insert(name, header_safe(value));
+    if (!res_.content_type.empty()) head->set(bhttp::field::content_type, res_.content_type);
+    for (const auto& [name, value] : res_.headers) head->insert(name, header_safe(value));
     head->keep_alive(keep_alive);
     head->chunked(!http10_);
-    auto sr =
-        std::make_shared<bhttp::response_serializer<bhttp::empty_body>>(*head);
-    bhttp::async_write_header(stream_, *sr,
-                              [self = this->shared_from_this(), head, sr,
-                               keep_alive](beast::error_code ec, std::size_t) {
-                                if (ec)
-                                  return self->abort_response();
-                                self->pump_stream(keep_alive);
-                              });
+    auto sr = std::make_shared<bhttp::response_serializer<bhttp::empty_body>>(*head);
+    bhttp::async_write_header(
+        stream_, *sr, [self = this->shared_from_this(), head, sr, keep_alive](beast::error_code ec, std::size_t) {
+          if (ec) return self->abort_response();
+          self->pump_stream(keep_alive);
+        });
   }
 
   // Produces the next piece on the handler pool (the producer may query the
@@ -344,51 +294,38 @@ private:
       std::string piece;
       bool more = true;
       try {
-        while (more && piece.size() < kChunkTarget)
-          more = self->res_.stream(piece);
-      } catch (const std::exception &e) {
-        spdlog::error("request {}: streamed response failed: {}",
-                      self->req_.request_id, e.what());
-        return net::post(self->stream_.get_executor(),
-                         [self] { self->abort_response(); });
+        while (more && piece.size() < kChunkTarget) more = self->res_.stream(piece);
+      } catch (const std::exception& e) {
+        spdlog::error("request {}: streamed response failed: {}", self->req_.request_id, e.what());
+        return net::post(self->stream_.get_executor(), [self] { self->abort_response(); });
       } catch (...) {
-        spdlog::error("request {}: streamed response failed",
-                      self->req_.request_id);
-        return net::post(self->stream_.get_executor(),
-                         [self] { self->abort_response(); });
+        spdlog::error("request {}: streamed response failed", self->req_.request_id);
+        return net::post(self->stream_.get_executor(), [self] { self->abort_response(); });
       }
-      net::post(self->stream_.get_executor(),
-                [self, keep_alive, more, piece = std::move(piece)]() mutable {
-                  self->write_piece(std::move(piece), more, keep_alive);
-                });
+      net::post(self->stream_.get_executor(), [self, keep_alive, more, piece = std::move(piece)]() mutable {
+        self->write_piece(std::move(piece), more, keep_alive);
+      });
     });
   }
 
   void write_piece(std::string piece, bool more, bool keep_alive) {
     lowest().expires_after(kWriteTimeout);
     if (piece.empty()) {
-      if (more)
-        return pump_stream(keep_alive);
-      if (http10_)
-        return on_response_written({}, false);
+      if (more) return pump_stream(keep_alive);
+      if (http10_) return on_response_written({}, false);
       return net::async_write(stream_, bhttp::make_chunk_last(),
-                              [self = this->shared_from_this(),
-                               keep_alive](beast::error_code ec, std::size_t) {
+                              [self = this->shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
                                 self->on_response_written(ec, keep_alive);
                               });
     }
     chunk_ = std::move(piece);
     record_.bytes += chunk_.size();
-    auto next = [self = this->shared_from_this(), more,
-                 keep_alive](beast::error_code ec, std::size_t) {
-      if (ec)
-        return self->abort_response();
+    auto next = [self = this->shared_from_this(), more, keep_alive](beast::error_code ec, std::size_t) {
+      if (ec) return self->abort_response();
       self->write_piece({}, more, keep_alive);
     };
-    if (http10_)
-      return net::async_write(stream_, net::buffer(chunk_), std::move(next));
-    net::async_write(stream_, bhttp::make_chunk(net::buffer(chunk_)),
-                     std::move(next));
+    if (http10_) return net::async_write(stream_, net::buffer(chunk_), std::move(next));
+    net::async_write(stream_, bhttp::make_chunk(net::buffer(chunk_)), std::move(next));
   }
 
   // The response cannot be completed: log it and drop the connection so the
@@ -401,12 +338,9 @@ private:
 
   void on_response_written(beast::error_code ec, bool keep_alive) {
     finish_request();
-    if (ec)
-      return close();
-    if (linger_)
-      return linger();
-    if (!keep_alive)
-      return close();
+    if (ec) return close();
+    if (linger_) return linger();
+    if (!keep_alive) return close();
     read_request(false);
   }
 
@@ -417,8 +351,7 @@ private:
     record_.started = started_;
     record_.remote_ip = remote_ip_;
     record_.user = req_.username;
-    if (state_.access_log)
-      state_.access_log->info(access_log_line(record_));
+    if (state_.access_log) state_.access_log->info(access_log_line(record_));
     res_ = Response{};
     req_ = Request{};
     mark_busy(false);
@@ -432,19 +365,16 @@ private:
   }
 
   void drain() {
-    stream_.async_read_some(
-        net::buffer(discard_),
-        [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
-          self->drained_ += n;
-          if (ec || self->drained_ > kLingerBytes)
-            return self->close();
-          self->drain();
-        });
+    stream_.async_read_some(net::buffer(discard_),
+                            [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
+                              self->drained_ += n;
+                              if (ec || self->drained_ > kLingerBytes) return self->close();
+                              self->drain();
+                            });
   }
 
   void close() {
-    if (closed_)
-      return;
+    if (closed_) return;
     closed_ = true;
     beast::error_code ec;
     socket_().shutdown(tcp::socket::shutdown_both, ec);
@@ -453,23 +383,22 @@ private:
   }
 
   void mark_busy(bool on) {
-    if (busy_ == on)
-      return;
+    if (busy_ == on) return;
     busy_ = on;
     state_.add_busy(on ? 1 : -1);
   }
 
-  static Stream make_stream(tcp::socket socket, ServerState &state) {
+  static Stream make_stream(tcp::socket socket, ServerState& state) {
     if constexpr (kTls)
       return Stream(std::move(socket), *state.tls);
     else
       return Stream(std::move(socket));
   }
-  beast::tcp_stream &lowest() { return beast::get_lowest_layer(stream_); }
-  tcp::socket &socket_() { return lowest().socket(); }
+  beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
+  tcp::socket& socket_() { return lowest().socket(); }
 
   Stream stream_;
-  ServerState &state_;
+  ServerState& state_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   std::string remote_ip_;
@@ -487,14 +416,13 @@ private:
   bool closed_ = false;
 };
 
-} // namespace
+}  // namespace
 
-void start_connection(tcp::socket socket, ServerState &state) {
+void start_connection(tcp::socket socket, ServerState& state) {
   if (state.tls)
     std::make_shared<Session<TlsStream>>(std::move(socket), state)->start();
   else
-    std::make_shared<Session<beast::tcp_stream>>(std::move(socket), state)
-        ->start();
+    std::make_shared<Session<beast::tcp_stream>>(std::move(socket), state)->start();
 }
 
-} // namespace churnwatch::http
+}  // namespace churnwatch::http

@@ -22,12 +22,10 @@ std::vector<std::string> parse_origin_list(std::string_view text);
 // Access-Control-Request-Method) from an allowed origin; nullopt for
 // anything else, which then gets the ordinary OPTIONS answer without CORS
 // headers.
-std::optional<Response> cors_preflight(const Request &req,
-                                       const std::vector<std::string> &allowed);
+std::optional<Response> cors_preflight(const Request &req, const std::vector<std::string> &allowed);
 
 // Adds Access-Control-Allow-Origin (and Vary, exposed headers) when the
 // request's Origin is allowed.
-void apply_cors(Response &res, const Request &req,
-                const std::vector<std::string> &allowed);
+void apply_cors(Response &res, const Request &req, const std::vector<std::string> &allowed);
 
-} // namespace churnwatch::http
+}  // namespace churnwatch::http

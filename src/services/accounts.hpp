@@ -30,13 +30,13 @@ struct Principal {
 };
 
 // Throws Forbidden when `who` is below `needed`.
-void require(const Principal &who, AccessLevel needed);
+void require(const Principal& who, AccessLevel needed);
 
 struct LoginResult {
   std::string access_token;
   int expires_in = 0;
   storage::User user;
-  std::string refresh_token; // see services/refresh_tokens.hpp
+  std::string refresh_token;  // see services/refresh_tokens.hpp
   int refresh_expires_in = 0;
 };
 
@@ -47,8 +47,8 @@ struct UserChange {
 };
 
 class Accounts {
-public:
-  Accounts(storage::Store &store, const TokenSigner &signer,
+ public:
+  Accounts(storage::Store& store, const TokenSigner& signer,
            int refresh_ttl_seconds = kDefaultRefreshTtlSeconds)
       : store_(store), signer_(signer), refresh_(store, refresh_ttl_seconds) {}
 
@@ -63,8 +63,7 @@ public:
   void logout(std::string_view refresh_token);
   // Self-service: Forbidden when `current` is wrong; validates `next` like
   // create_user. Signs the user out everywhere (refresh tokens revoked).
-  void change_password(std::int64_t user_id, std::string_view current,
-                       std::string_view next);
+  void change_password(std::int64_t user_id, std::string_view current, std::string_view next);
   // Sets a generated password and returns it (shown once); signs the user
   // out everywhere.
   std::string reset_password(std::int64_t user_id);
@@ -75,27 +74,27 @@ public:
 
   // Validates (username 3-64 of [A-Za-z0-9._@-], password >= 10 characters,
   // a known role) and stores. Conflict when the username is taken.
-  storage::User create_user(std::string_view username,
-                            std::string_view password, std::string_view role);
+  storage::User create_user(std::string_view username, std::string_view password,
+                            std::string_view role);
   std::vector<storage::User> list_users();
   storage::User get_user(std::int64_t id);
   // Refuses (Conflict) to demote or deactivate the last active admin. A
   // password change or deactivation revokes the user's refresh tokens.
-  storage::User update_user(std::int64_t id, const UserChange &change);
+  storage::User update_user(std::int64_t id, const UserChange& change);
 
   // On a store with no users, creates "admin" with `password` (random when
   // empty) and returns the password; otherwise nullopt.
-  std::optional<std::string> ensure_admin(const std::string &password);
+  std::optional<std::string> ensure_admin(const std::string& password);
 
-private:
+ private:
   std::int64_t active_admins();
 
-  storage::Store &store_;
-  const TokenSigner &signer_;
+  storage::Store& store_;
+  const TokenSigner& signer_;
   RefreshTokens refresh_;
 };
 
 // The user as the API shows it (never the password hash).
-nlohmann::json user_to_json(const storage::User &u);
+nlohmann::json user_to_json(const storage::User& u);
 
-} // namespace churnwatch::services
+}  // namespace churnwatch::services

@@ -13,23 +13,20 @@
 namespace churnwatch::services {
 
 struct Actor {
-  std::int64_t id = 0; // 0: nobody signed in
-  std::string name;    // username, or the one typed at a failed sign-in
-  std::string address; // client IP; "" for the CLI
+  std::int64_t id = 0;  // 0: nobody signed in
+  std::string name;     // username, or the one typed at a failed sign-in
+  std::string address;  // client IP; "" for the CLI
 };
 
 class Audit {
-public:
+ public:
   explicit Audit(storage::Store &store) : store_(store) {}
-  void record(const Actor &who, std::string_view action,
-              std::string_view target = {},
+  void record(const Actor &who, std::string_view action, std::string_view target = {},
               nlohmann::json details = nlohmann::json::object());
-  storage::AuditPage list(const storage::AuditQuery &q) {
-    return store_.list_audit(q);
-  }
+  storage::AuditPage list(const storage::AuditQuery &q) { return store_.list_audit(q); }
 
-private:
+ private:
   storage::Store &store_;
 };
 
-} // namespace churnwatch::services
+}  // namespace churnwatch::services

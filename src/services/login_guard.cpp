@@ -13,17 +13,15 @@ namespace {
 // counter whatever the store's collation.
 std::string account_key(std::string_view username) {
   std::string k(username.substr(0, 128));
-  std::transform(k.begin(), k.end(), k.begin(), [](unsigned char c) {
-    return static_cast<char>(std::tolower(c));
-  });
+  std::transform(k.begin(), k.end(), k.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return k;
 }
 
-} // namespace
+}  // namespace
 
 int LoginGuard::seconds_left(const State *s, double now) const {
-  if (!s || s->locked_until <= now)
-    return 0;
+  if (!s || s->locked_until <= now) return 0;
   return std::max(1, static_cast<int>(std::ceil(s->locked_until - now)));
 }
 
@@ -32,10 +30,8 @@ void LoginGuard::check(std::string_view username, std::string_view address) {
   std::lock_guard lock(mu_);
   auto a = accounts_.find(account_key(username));
   auto b = addresses_.find(std::string(address));
-  const int account_wait =
-      seconds_left(a == accounts_.end() ? nullptr : &a->second, now);
-  const int address_wait =
-      seconds_left(b == addresses_.end() ? nullptr : &b->second, now);
+  const int account_wait = seconds_left(a == accounts_.end() ? nullptr : &a->second, now);
+  const int address_wait = seconds_left(b == addresses_.end() ? nullptr : &b->second, now);
   if (account_wait > 0 || address_wait > 0)
     throw core::RateLimited("too many failed sign-ins; try again later",
                             std::max(account_wait, address_wait));
@@ -43,30 +39,22 @@ void LoginGuard::check(std::string_view username, std::string_view address) {
 
 void LoginGuard::fail(State &s, int limit, double now) {
   // A lock history older than a window plus the longest lock is forgiven.
-  if (s.locks > 0 && now - s.last_failure >
-                         options_.window_seconds + options_.max_lock_seconds)
-    s.locks = 0;
+  if (s.locks > 0 && now - s.last_failure > options_.window_seconds + options_.max_lock_seconds) s.locks = 0;
   s.last_failure = now;
-  while (!s.failures.empty() &&
-         now - s.failures.front() > options_.window_seconds)
-    s.failures.pop_front();
+  while (!s.failures.empty() && now - s.failures.front() > options_.window_seconds) s.failures.pop_front();
   s.failures.push_back(now);
-  if (static_cast<int>(s.failures.size()) < limit)
-    return;
-  const double lock = std::min<double>(
-      options_.max_lock_seconds,
-      options_.first_lock_seconds * std::pow(2.0, std::min(s.locks, 30)));
+  if (static_cast<int>(s.failures.size()) < limit) return;
+  const double lock = std::min<double>(options_.max_lock_seconds,
+                                       options_.first_lock_seconds * std::pow(2.0, std::min(s.locks, 30)));
   s.locked_until = now + lock;
   ++s.locks;
   s.failures.clear();
 }
 
-void LoginGuard::record_failure(std::string_view username,
-                                std::string_view address) {
+void LoginGuard::record_failure(std::string_view username, std::string_view address) {
   const double now = clock_();
   std::lock_guard lock(mu_);
-  if (now - last_prune_ > options_.window_seconds)
-    prune(now);
+  if (now - last_prune_ > options_.window_seconds) prune(now);
   fail(accounts_[account_key(username)], options_.account_failures, now);
   fail(addresses_[std::string(address)], options_.address_failures, now);
 }
@@ -81,8 +69,7 @@ void LoginGuard::prune(double now) {
   const double keep = options_.window_seconds + options_.max_lock_seconds;
   for (auto *map : {&accounts_, &addresses_}) {
     for (auto it = map->begin(); it != map->end();) {
-      if (it->second.locked_until <= now &&
-          now - it->second.last_failure > keep)
+      if (it->second.locked_until <= now && now - it->second.last_failure > keep)
         it = map->erase(it);
       else
         ++it;
@@ -90,4 +77,4 @@ void LoginGuard::prune(double now) {
   }
 }
 
-} // namespace churnwatch::services
+}  // namespace churnwatch::services

@@ -14,19 +14,16 @@
 namespace churnwatch::services {
 
 struct LockoutOptions {
-  int account_failures = 5; // failures within the window that lock an account
-  int address_failures =
-      20; // ... that lock a client address (offices share one behind NAT)
+  int account_failures = 5;   // failures within the window that lock an account
+  int address_failures = 20;  // ... that lock a client address (offices share one behind NAT)
   int window_seconds = 900;
-  int first_lock_seconds =
-      60; // each further lock doubles, up to max_lock_seconds
+  int first_lock_seconds = 60;  // each further lock doubles, up to max_lock_seconds
   int max_lock_seconds = 3600;
 };
 
 class LoginGuard {
-public:
-  explicit LoginGuard(LockoutOptions options = {},
-                      MonotonicClock clock = steady_seconds())
+ public:
+  explicit LoginGuard(LockoutOptions options = {}, MonotonicClock clock = steady_seconds())
       : options_(options), clock_(std::move(clock)) {}
 
   // Throws core::RateLimited (with the seconds left) while the account or
@@ -40,11 +37,11 @@ public:
   // other accounts from the same address.
   void record_success(std::string_view username);
 
-private:
+ private:
   struct State {
-    std::deque<double> failures; // times within the window
+    std::deque<double> failures;  // times within the window
     double locked_until = 0;
-    int locks = 0; // consecutive locks, for the doubling
+    int locks = 0;  // consecutive locks, for the doubling
     double last_failure = 0;
   };
   void fail(State &s, int limit, double now);
@@ -59,4 +56,4 @@ private:
   double last_prune_ = 0;
 };
 
-} // namespace churnwatch::services
+}  // namespace churnwatch::services

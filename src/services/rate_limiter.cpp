@@ -9,26 +9,21 @@ namespace {
 // How often full buckets are swept out of the map.
 constexpr double kPruneEverySeconds = 60;
 
-} // namespace
+}  // namespace
 
 MonotonicClock steady_seconds() {
   return [] {
-    return std::chrono::duration<double>(
-               std::chrono::steady_clock::now().time_since_epoch())
-        .count();
+    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
   };
 }
 
-RateDecision InProcessRateLimiter::acquire(std::string_view key,
-                                           int per_minute) {
-  if (per_minute <= 0)
-    return {};
+RateDecision InProcessRateLimiter::acquire(std::string_view key, int per_minute) {
+  if (per_minute <= 0) return {};
   const double now = clock_();
   const double capacity = per_minute;
   const double per_second = per_minute / 60.0;
   std::lock_guard lock(mu_);
-  if (now - last_prune_ >= kPruneEverySeconds)
-    prune(now);
+  if (now - last_prune_ >= kPruneEverySeconds) prune(now);
   std::string k(key);
   auto [it, fresh] = buckets_.try_emplace(k, Bucket{capacity, now});
   rates_[k] = per_minute;
@@ -55,8 +50,7 @@ void InProcessRateLimiter::prune(double now) {
   last_prune_ = now;
   for (auto it = buckets_.begin(); it != buckets_.end();) {
     const double per_second = rates_[it->first] / 60.0;
-    const double refilled =
-        it->second.tokens + (now - it->second.updated) * per_second;
+    const double refilled = it->second.tokens + (now - it->second.updated) * per_second;
     if (refilled >= rates_[it->first]) {
       rates_.erase(it->first);
       it = buckets_.erase(it);
@@ -66,4 +60,4 @@ void InProcessRateLimiter::prune(double now) {
   }
 }
 
-} // namespace churnwatch::services
+}  // namespace churnwatch::services

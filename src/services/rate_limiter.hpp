@@ -14,12 +14,11 @@ namespace churnwatch::services {
 
 struct RateDecision {
   bool allowed = true;
-  int retry_after_seconds =
-      0; // when refused: whole seconds until one request fits (>= 1)
+  int retry_after_seconds = 0;  // when refused: whole seconds until one request fits (>= 1)
 };
 
 class RateLimiter {
-public:
+ public:
   virtual ~RateLimiter() = default;
   // Takes one request from the bucket named `key`, which holds at most
   // `per_minute` requests and refills at `per_minute` per minute (so a quiet
@@ -36,13 +35,12 @@ MonotonicClock steady_seconds();
 // bucket and a missing one behave the same), so memory follows the number
 // of recently active keys, not of all keys ever seen.
 class InProcessRateLimiter final : public RateLimiter {
-public:
-  explicit InProcessRateLimiter(MonotonicClock clock = steady_seconds())
-      : clock_(std::move(clock)) {}
+ public:
+  explicit InProcessRateLimiter(MonotonicClock clock = steady_seconds()) : clock_(std::move(clock)) {}
   RateDecision acquire(std::string_view key, int per_minute) override;
   std::size_t tracked_keys();
 
-private:
+ private:
   struct Bucket {
     double tokens = 0;
     double updated = 0;
@@ -56,4 +54,4 @@ private:
   double last_prune_ = 0;
 };
 
-} // namespace churnwatch::services
+}  // namespace churnwatch::services

@@ -15,36 +15,30 @@ constexpr std::size_t kTokenBytes = 32;
 constexpr std::size_t kFamilyBytes = 16;
 
 bool well_formed(std::string_view token) {
-  if (token.size() != 2 * kTokenBytes)
-    return false;
+  if (token.size() != 2 * kTokenBytes) return false;
   for (char c : token)
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
-      return false;
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
   return true;
 }
 
-} // namespace
+}  // namespace
 
 std::string sha256_hex(std::string_view text) {
   core::ensure_sodium();
   unsigned char digest[crypto_hash_sha256_BYTES];
-  crypto_hash_sha256(digest,
-                     reinterpret_cast<const unsigned char *>(text.data()),
-                     text.size());
+  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char *>(text.data()), text.size());
   char hex[2 * crypto_hash_sha256_BYTES + 1];
   sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
   return hex;
 }
 
-IssuedRefreshToken RefreshTokens::create(std::int64_t user_id,
-                                         const std::string &family) {
+IssuedRefreshToken RefreshTokens::create(std::int64_t user_id, const std::string &family) {
   IssuedRefreshToken out{core::random_hex(kTokenBytes), ttl_, user_id};
   storage::RefreshToken row;
   row.user_id = user_id;
   row.family = family;
   row.token_hash = sha256_hex(out.token);
-  row.expires_at = core::to_iso8601(std::chrono::system_clock::now() +
-                                    std::chrono::seconds(ttl_));
+  row.expires_at = core::to_iso8601(std::chrono::system_clock::now() + std::chrono::seconds(ttl_));
   store_.create_refresh_token(row);
   return out;
 }
@@ -54,30 +48,24 @@ IssuedRefreshToken RefreshTokens::issue(std::int64_t user_id) {
 }
 
 IssuedRefreshToken RefreshTokens::rotate(std::string_view token) {
-  if (!well_formed(token))
-    throw core::Unauthorized("malformed refresh token");
+  if (!well_formed(token)) throw core::Unauthorized("malformed refresh token");
   auto row = store_.find_refresh_token(sha256_hex(token));
-  if (!row)
-    throw core::Unauthorized("unknown refresh token");
+  if (!row) throw core::Unauthorized("unknown refresh token");
   if (!row->revoked_at.empty() || !store_.revoke_refresh_token(row->id)) {
     store_.revoke_refresh_family(row->family);
-    throw core::Unauthorized("refresh token already used; every session from "
-                             "that sign-in is now revoked");
+    throw core::Unauthorized(
+        "refresh token already used; every session from "
+        "that sign-in is now revoked");
   }
-  if (row->expires_at <= core::now_iso8601())
-    throw core::Unauthorized("refresh token expired");
+  if (row->expires_at <= core::now_iso8601()) throw core::Unauthorized("refresh token expired");
   return create(row->user_id, row->family);
 }
 
 void RefreshTokens::revoke_family(std::string_view token) {
-  if (!well_formed(token))
-    return;
-  if (auto row = store_.find_refresh_token(sha256_hex(token)))
-    store_.revoke_refresh_family(row->family);
+  if (!well_formed(token)) return;
+  if (auto row = store_.find_refresh_token(sha256_hex(token))) store_.revoke_refresh_family(row->family);
 }
 
-void RefreshTokens::revoke_user(std::int64_t user_id) {
-  store_.revoke_user_refresh_tokens(user_id);
-}
+void RefreshTokens::revoke_user(std::int64_t user_id) { store_.revoke_user_refresh_tokens(user_id); }
 
-} // namespace churnwatch::services
+}  // namespace churnwatch::services

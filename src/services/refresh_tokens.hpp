@@ -15,15 +15,14 @@ namespace churnwatch::services {
 constexpr int kDefaultRefreshTtlSeconds = 7 * 24 * 3600;
 
 struct IssuedRefreshToken {
-  std::string token;  // 64 hex characters; shown to the client only now
-  int expires_in = 0; // seconds
+  std::string token;   // 64 hex characters; shown to the client only now
+  int expires_in = 0;  // seconds
   std::int64_t user_id = 0;
 };
 
 class RefreshTokens {
-public:
-  RefreshTokens(storage::Store &store, int ttl_seconds)
-      : store_(store), ttl_(ttl_seconds) {}
+ public:
+  RefreshTokens(storage::Store &store, int ttl_seconds) : store_(store), ttl_(ttl_seconds) {}
 
   // A token starting a new family (a new sign-in).
   IssuedRefreshToken issue(std::int64_t user_id);
@@ -39,7 +38,7 @@ public:
 
   int ttl_seconds() const { return ttl_; }
 
-private:
+ private:
   IssuedRefreshToken create(std::int64_t user_id, const std::string &family);
 
   storage::Store &store_;
@@ -49,4 +48,4 @@ private:
 // Lower-case hex SHA-256 of `text`.
 std::string sha256_hex(std::string_view text);
 
-} // namespace churnwatch::services
+}  // namespace churnwatch::services

@@ -11,7 +11,7 @@
 namespace churnwatch::services {
 
 class SecretBox {
-public:
+ public:
   static constexpr std::size_t kKeyBytes = 32;
   using Key = std::array<unsigned char, kKeyBytes>;
 
@@ -26,8 +26,7 @@ public:
   // The key from `configured_hex` (CHURNWATCH_SECRET_KEY) when not empty,
   // else from <data_dir>/secret.key, which is created (mode 0600, a random
   // key) when missing. Invalid when the key is malformed.
-  static SecretBox load(std::string_view configured_hex,
-                        const std::filesystem::path &data_dir);
+  static SecretBox load(std::string_view configured_hex, const std::filesystem::path &data_dir);
 
   // "sb1:" + base64(nonce || ciphertext); a fresh random nonce each call, so
   // sealing the same text twice gives different strings.
@@ -38,7 +37,7 @@ public:
   // True for strings produced by seal() (by their prefix).
   static bool is_sealed(std::string_view text);
 
-private:
+ private:
   Key key_;
 };
 
@@ -47,4 +46,4 @@ private:
 // last four; values of 12 characters or fewer are masked whole.
 std::string mask(std::string_view secret);
 
-} // namespace churnwatch::services
+}  // namespace churnwatch::services

@@ -58,25 +58,22 @@ struct AuditRow {
     e.target = target;
     e.address = address;
     e.details = nlohmann::json::parse(details, nullptr, false);
-    if (e.details.is_discarded())
-      e.details = nlohmann::json::object();
+    if (e.details.is_discarded()) e.details = nlohmann::json::object();
     return e;
   }
 };
 
-long long affected(soci::session &sql, const std::string &text,
-                   const std::string &a, const std::string &b) {
+long long affected(soci::session &sql, const std::string &text, const std::string &a, const std::string &b) {
   soci::statement st = (sql.prepare << text, soci::use(a), soci::use(b));
   st.execute(true);
   return st.get_affected_rows();
 }
 
-} // namespace
+}  // namespace
 
 RefreshToken SqlStore::create_refresh_token(const RefreshToken &t) {
   RefreshToken stored = t;
-  if (stored.created_at.empty())
-    stored.created_at = core::now_iso8601();
+  if (stored.created_at.empty()) stored.created_at = core::now_iso8601();
   stored.revoked_at.clear();
   long long user_id = t.user_id;
   try {
@@ -85,9 +82,8 @@ RefreshToken SqlStore::create_refresh_token(const RefreshToken &t) {
     *sql << "INSERT INTO refresh_tokens (user_id, family, token_hash, "
             "created_at, expires_at)"
             " VALUES (:p1, :p2, :p3, :p4, :p5) RETURNING id",
-        soci::use(user_id), soci::use(stored.family),
-        soci::use(stored.token_hash), soci::use(stored.created_at),
-        soci::use(stored.expires_at), soci::into(id);
+        soci::use(user_id), soci::use(stored.family), soci::use(stored.token_hash),
+        soci::use(stored.created_at), soci::use(stored.expires_at), soci::into(id);
     stored.id = id;
   } catch (...) {
     rethrow_as_store_error("storing a refresh token");
@@ -95,8 +91,7 @@ RefreshToken SqlStore::create_refresh_token(const RefreshToken &t) {
   return stored;
 }
 
-std::optional<RefreshToken>
-SqlStore::find_refresh_token(std::string_view token_hash) {
+std::optional<RefreshToken> SqlStore::find_refresh_token(std::string_view token_hash) {
   try {
     auto sql = readers_->borrow();
     std::vector<SqlParam> params{std::string(token_hash)};
@@ -118,10 +113,9 @@ bool SqlStore::revoke_refresh_token(std::int64_t id) {
     auto sql = readers_->borrow();
     const std::string now = core::now_iso8601();
     long long key = id;
-    soci::statement st =
-        (sql->prepare << "UPDATE refresh_tokens SET revoked_at = :p1"
-                         " WHERE id = :p2 AND revoked_at IS NULL",
-         soci::use(now), soci::use(key));
+    soci::statement st = (sql->prepare << "UPDATE refresh_tokens SET revoked_at = :p1"
+                                          " WHERE id = :p2 AND revoked_at IS NULL",
+                          soci::use(now), soci::use(key));
     st.execute(true);
     return st.get_affected_rows() > 0;
   } catch (...) {
@@ -146,10 +140,9 @@ std::int64_t SqlStore::revoke_user_refresh_tokens(std::int64_t user_id) {
     auto sql = readers_->borrow();
     const std::string now = core::now_iso8601();
     long long key = user_id;
-    soci::statement st =
-        (sql->prepare << "UPDATE refresh_tokens SET revoked_at = :p1"
-                         " WHERE user_id = :p2 AND revoked_at IS NULL",
-         soci::use(now), soci::use(key));
+    soci::statement st = (sql->prepare << "UPDATE refresh_tokens SET revoked_at = :p1"
+                                          " WHERE user_id = :p2 AND revoked_at IS NULL",
+                          soci::use(now), soci::use(key));
     st.execute(true);
     return st.get_affected_rows();
   } catch (...) {
@@ -159,17 +152,15 @@ std::int64_t SqlStore::revoke_user_refresh_tokens(std::int64_t user_id) {
 
 void SqlStore::append_audit(const AuditEntry &e) {
   std::string at = e.at.empty() ? core::now_iso8601() : e.at;
-  std::string details =
-      e.details.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  std::string details = e.details.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   long long actor_id = e.actor_id;
   try {
     auto sql = readers_->borrow();
     *sql << "INSERT INTO audit_log (at, actor_id, actor, action, target, "
             "address, details)"
             " VALUES (:p1, :p2, :p3, :p4, :p5, :p6, :p7)",
-        soci::use(at), soci::use(actor_id), soci::use(e.actor),
-        soci::use(e.action), soci::use(e.target), soci::use(e.address),
-        soci::use(details);
+        soci::use(at), soci::use(actor_id), soci::use(e.actor), soci::use(e.action), soci::use(e.target),
+        soci::use(e.address), soci::use(details);
   } catch (...) {
     rethrow_as_store_error("writing the audit log");
   }
@@ -178,20 +169,15 @@ void SqlStore::append_audit(const AuditEntry &e) {
 AuditPage SqlStore::list_audit(const AuditQuery &q) {
   SqlParams params;
   std::string where = " WHERE 1 = 1";
-  if (!q.actor.empty())
-    where += " AND actor = " + params.add(q.actor);
+  if (!q.actor.empty()) where += " AND actor = " + params.add(q.actor);
   if (!q.action.empty()) {
     if (q.action.back() == '.')
-      where += " AND action LIKE " +
-               params.add(like_contains_pattern(q.action).substr(1)) +
-               " ESCAPE '\\'";
+      where += " AND action LIKE " + params.add(like_contains_pattern(q.action).substr(1)) + " ESCAPE '\\'";
     else
       where += " AND action = " + params.add(q.action);
   }
-  if (!q.since.empty())
-    where += " AND at >= " + params.add(q.since);
-  if (!q.until.empty())
-    where += " AND at < " + params.add(q.until);
+  if (!q.since.empty()) where += " AND at >= " + params.add(q.since);
+  if (!q.until.empty()) where += " AND at < " + params.add(q.until);
   AuditPage page;
   try {
     auto sql = readers_->borrow();
@@ -201,22 +187,20 @@ AuditPage SqlStore::list_audit(const AuditQuery &q) {
         long long n = 0;
         void bind(soci::statement &st) { st.exchange(soci::into(n)); }
       } count;
-      run_query(*sql, "SELECT COUNT(*) FROM audit_log" + where, count_params,
-                count, [&] { page.total = count.n; });
+      run_query(*sql, "SELECT COUNT(*) FROM audit_log" + where, count_params, count,
+                [&] { page.total = count.n; });
     }
-    const std::string tail = " ORDER BY at DESC, id DESC" +
-                             dialect_.limit_offset(q.limit, q.offset, params);
+    const std::string tail = " ORDER BY at DESC, id DESC" + dialect_.limit_offset(q.limit, q.offset, params);
     AuditRow row;
     run_query(*sql,
               "SELECT id, at, actor_id, actor, action, target, address, "
               "details FROM audit_log" +
                   where + tail,
-              params.values(), row,
-              [&] { page.items.push_back(row.to_entry()); });
+              params.values(), row, [&] { page.items.push_back(row.to_entry()); });
   } catch (...) {
     rethrow_as_store_error("reading the audit log");
   }
   return page;
 }
 
-} // namespace churnwatch::storage
+}  // namespace churnwatch::storage

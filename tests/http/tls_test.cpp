@@ -44,10 +44,9 @@ Fetched fetch(const std::string &url, const std::string &ca_file) {
 }
 
 class TlsTest : public ::testing::Test {
-protected:
+ protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("churnwatch-tls-" + std::to_string(::getpid()));
+    dir_ = fs::temp_directory_path() / ("churnwatch-tls-" + std::to_string(::getpid()));
     fs::create_directories(dir_);
     cert_ = (dir_ / "cert.pem").string();
     key_ = (dir_ / "key.pem").string();
@@ -57,8 +56,7 @@ protected:
         " -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -keyout " +
         key_ + " -out " + cert_ + " >/dev/null 2>&1";
     if (std::system(cmd.c_str()) != 0 || !fs::exists(cert_))
-      GTEST_SKIP()
-          << "the openssl command is not available to make a test certificate";
+      GTEST_SKIP() << "the openssl command is not available to make a test certificate";
   }
   void TearDown() override {
     std::error_code ec;
@@ -70,9 +68,7 @@ protected:
 
 TEST_F(TlsTest, ServesHttpsWithHstsAndRefusesPlainHttp) {
   Router router;
-  router.add("GET", "/api/v1/hello", [](Request &) {
-    return Response::json(200, R"({"hello":"tls"})");
-  });
+  router.add("GET", "/api/v1/hello", [](Request &) { return Response::json(200, R"({"hello":"tls"})"); });
   ServerOptions options;
   options.port = 0;
   options.threads = 2;
@@ -87,14 +83,12 @@ TEST_F(TlsTest, ServesHttpsWithHstsAndRefusesPlainHttp) {
   ASSERT_EQ(secure.code, CURLE_OK) << curl_easy_strerror(secure.code);
   EXPECT_EQ(secure.status, 200);
   EXPECT_EQ(secure.body, R"({"hello":"tls"})");
-  EXPECT_NE(secure.headers.find("Strict-Transport-Security: max-age=31536000"),
-            std::string::npos)
+  EXPECT_NE(secure.headers.find("Strict-Transport-Security: max-age=31536000"), std::string::npos)
       << secure.headers;
   // Error responses carry it too.
   auto missing = fetch("https://" + origin + "/api/v1/nope", cert_);
   EXPECT_EQ(missing.status, 404);
-  EXPECT_NE(missing.headers.find("Strict-Transport-Security"),
-            std::string::npos);
+  EXPECT_NE(missing.headers.find("Strict-Transport-Security"), std::string::npos);
 
   auto plain = fetch("http://" + origin + "/api/v1/hello", cert_);
   EXPECT_NE(plain.status, 200);
@@ -113,5 +107,5 @@ TEST_F(TlsTest, RefusesAMissingOrMismatchedKey) {
   EXPECT_THROW(Server(options, Router{}), core::Invalid);
 }
 
-} // namespace
-} // namespace churnwatch::http
+}  // namespace
+}  // namespace churnwatch::http

@@ -40,21 +40,16 @@ TEST(LoginGuardTest, FifthFailureLocksTheAccountForAMinuteThenDoubles) {
 
   clock.now += 61;
   EXPECT_EQ(retry_after(guard, "alice", "10.0.0.1"), 0);
-  for (int i = 0; i < 5; ++i)
-    guard.record_failure("alice", "10.0.0.2");
+  for (int i = 0; i < 5; ++i) guard.record_failure("alice", "10.0.0.2");
   EXPECT_EQ(retry_after(guard, "alice", "10.0.0.2"), 120);
   clock.now += 121;
-  for (int i = 0; i < 5; ++i)
-    guard.record_failure("alice", "10.0.0.3");
+  for (int i = 0; i < 5; ++i) guard.record_failure("alice", "10.0.0.3");
   EXPECT_EQ(retry_after(guard, "alice", "10.0.0.3"), 240);
 }
 
 TEST(LoginGuardTest, LockGrowthStopsAtTheCap) {
   FakeClock clock;
-  LoginGuard guard({.account_failures = 1,
-                    .first_lock_seconds = 60,
-                    .max_lock_seconds = 3600},
-                   clock.fn());
+  LoginGuard guard({.account_failures = 1, .first_lock_seconds = 60, .max_lock_seconds = 3600}, clock.fn());
   int last = 0;
   for (int i = 0; i < 10; ++i) {
     guard.record_failure("carol", "10.0.0." + std::to_string(i));
@@ -67,8 +62,7 @@ TEST(LoginGuardTest, LockGrowthStopsAtTheCap) {
 TEST(LoginGuardTest, FailuresOutsideTheWindowDoNotCount) {
   FakeClock clock;
   LoginGuard guard({}, clock.fn());
-  for (int i = 0; i < 4; ++i)
-    guard.record_failure("dave", "10.0.0.1");
+  for (int i = 0; i < 4; ++i) guard.record_failure("dave", "10.0.0.1");
   clock.now += 901;
   guard.record_failure("dave", "10.0.0.1");
   EXPECT_EQ(retry_after(guard, "dave", "10.0.0.1"), 0);
@@ -90,5 +84,5 @@ TEST(LoginGuardTest, SuccessResetsTheAccountButNotTheAddress) {
   EXPECT_EQ(retry_after(guard, "anyone", "10.0.0.2"), 0);
 }
 
-} // namespace
-} // namespace churnwatch::services
+}  // namespace
+}  // namespace churnwatch::services

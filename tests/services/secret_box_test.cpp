@@ -13,10 +13,8 @@
 namespace churnwatch::services {
 namespace {
 
-const std::string kHexKey =
-    "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
-const std::string kUrl =
-    "https://discord.com/api/webhooks/123456789/abcdefSECRETtokenX9Qa";
+const std::string kHexKey = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+const std::string kUrl = "https://discord.com/api/webhooks/123456789/abcdefSECRETtokenX9Qa";
 
 TEST(SecretBoxTest, SealsAndOpensWithFreshNonces) {
   auto box = SecretBox::from_hex(kHexKey);
@@ -46,8 +44,8 @@ TEST(SecretBoxTest, RefusesAlteredForeignAndMalformedInput) {
 }
 
 TEST(SecretBoxTest, LoadsTheKeyFromTheSettingOrAPrivateKeyFile) {
-  const auto dir = std::filesystem::temp_directory_path() /
-                   ("churnwatch-secret-" + std::to_string(::getpid()));
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("churnwatch-secret-" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   std::string sealed;
   {
@@ -68,11 +66,12 @@ TEST(SecretBoxTest, LoadsTheKeyFromTheSettingOrAPrivateKeyFile) {
 
 TEST(SecretBoxTest, MasksForDisplay) {
   EXPECT_EQ(mask(kUrl), "https://discord.com/\xE2\x80\xA6X9Qa");
-  EXPECT_EQ(mask("sk_live_1234567890abcd"), "sk\xE2\x80\xA6"
-                                            "abcd");
+  EXPECT_EQ(mask("sk_live_1234567890abcd"),
+            "sk\xE2\x80\xA6"
+            "abcd");
   EXPECT_EQ(mask("short-secret"), "********");
   EXPECT_EQ(mask(""), "");
 }
 
-} // namespace
-} // namespace churnwatch::services
+}  // namespace
+}  // namespace churnwatch::services

@@ -6,8 +6,7 @@ namespace churnwatch::storage::testing {
 
 TEST_P(StoreConformance, RefreshTokensAreFoundByHashAndRevokedOnce) {
   User ada = store().create_user({0, "ada", "h", "admin", true, "", ""});
-  auto t = store().create_refresh_token(
-      {0, ada.id, "fam-1", "hash-1", "", "2099-01-01T00:00:00.000Z", ""});
+  auto t = store().create_refresh_token({0, ada.id, "fam-1", "hash-1", "", "2099-01-01T00:00:00.000Z", ""});
   EXPECT_GT(t.id, 0);
   EXPECT_FALSE(t.created_at.empty());
   auto found = store().find_refresh_token("hash-1");
@@ -19,12 +18,11 @@ TEST_P(StoreConformance, RefreshTokensAreFoundByHashAndRevokedOnce) {
   EXPECT_FALSE(store().find_refresh_token("hash-2").has_value());
 
   EXPECT_TRUE(store().revoke_refresh_token(t.id));
-  EXPECT_FALSE(store().revoke_refresh_token(
-      t.id)); // the second rotation of one token loses
+  EXPECT_FALSE(store().revoke_refresh_token(t.id));  // the second rotation of one token loses
   EXPECT_FALSE(reopen().find_refresh_token("hash-1")->revoked_at.empty());
-  EXPECT_THROW(store().create_refresh_token({0, ada.id, "fam-1", "hash-1", "",
-                                             "2099-01-01T00:00:00.000Z", ""}),
-               core::Conflict);
+  EXPECT_THROW(
+      store().create_refresh_token({0, ada.id, "fam-1", "hash-1", "", "2099-01-01T00:00:00.000Z", ""}),
+      core::Conflict);
 }
 
 TEST_P(StoreConformance, RefreshTokensAreRevokedByFamilyAndByUser) {
@@ -45,8 +43,7 @@ TEST_P(StoreConformance, RefreshTokensAreRevokedByFamilyAndByUser) {
 }
 
 TEST_P(StoreConformance, AuditEntriesAreFilteredAndPagedNewestFirst) {
-  auto entry = [](std::string at, std::string actor, std::string action,
-                  std::string target) {
+  auto entry = [](std::string at, std::string actor, std::string action, std::string target) {
     AuditEntry e;
     e.at = std::move(at);
     e.actor_id = actor == "ada" ? 1 : 0;
@@ -57,14 +54,10 @@ TEST_P(StoreConformance, AuditEntriesAreFilteredAndPagedNewestFirst) {
     e.details = {{"note", "it's 100% \"quoted\""}};
     return e;
   };
-  store().append_audit(
-      entry("2026-01-01T10:00:00.000Z", "ada", "auth.login", ""));
-  store().append_audit(
-      entry("2026-01-02T10:00:00.000Z", "ada", "user.create", "user:2"));
-  store().append_audit(
-      entry("2026-01-03T10:00:00.000Z", "mallory", "auth.login_failed", ""));
-  store().append_audit(
-      entry("2026-01-04T10:00:00.000Z", "ada", "user.update", "user:2"));
+  store().append_audit(entry("2026-01-01T10:00:00.000Z", "ada", "auth.login", ""));
+  store().append_audit(entry("2026-01-02T10:00:00.000Z", "ada", "user.create", "user:2"));
+  store().append_audit(entry("2026-01-03T10:00:00.000Z", "mallory", "auth.login_failed", ""));
+  store().append_audit(entry("2026-01-04T10:00:00.000Z", "ada", "user.update", "user:2"));
   AuditEntry now;
   now.actor = "ada";
   now.action = "customers.import";
@@ -102,4 +95,4 @@ TEST_P(StoreConformance, AuditEntriesAreFilteredAndPagedNewestFirst) {
   EXPECT_EQ(page.items[0].action, "user.create");
 }
 
-} // namespace churnwatch::storage::testing
+}  // namespace churnwatch::storage::testing

@@ -5,30 +5,23 @@
 namespace churnwatch::http {
 namespace {
 
-std::string_view bearer_token(const Request &req) {
+std::string_view bearer_token(const Request& req) {
   std::string_view h = req.header("authorization");
   constexpr std::string_view kPrefix = "Bearer ";
-  if (h.size() <= kPrefix.size() ||
-      !std::equal(kPrefix.begin(), kPrefix.end(), h.begin(),
-                  [](char a, char b) {
-                    return std::tolower(static_cast<unsigned char>(a)) ==
-                           std::tolower(static_cast<unsigned char>(b));
-                  }))
-    throw core::Unauthorized(
-        "this route needs 'Authorization: Bearer <access token>'");
+  if (h.size() <= kPrefix.size() || !std::equal(kPrefix.begin(), kPrefix.end(), h.begin(), [](char a, char b) {
+        return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+      }))
+    throw core::Unauthorized("this route needs 'Authorization: Bearer <access token>'");
   return h.substr(kPrefix.size());
 }
 
-} // namespace
+}  // namespace
 
-void ApiRouter::public_route(std::string method, std::string pattern,
-                             Handler handler) {
+void ApiRouter::public_route(std::string method, std::string pattern, Handler handler) {
   table_.push_back({method, pattern, std::nullopt});
-  // Probes (/healthz, /readyz) stay unlimited: an orchestrator must always
-  // reach them.
+  // Probes (/healthz, /readyz) stay unlimited: an orchestrator must always reach them.
   if (security_ && pattern.rfind("/api/", 0) == 0) {
-    handler = [security = security_,
-               handler = std::move(handler)](Request &req) {
+    handler = [security = security_, handler = std::move(handler)](Request& req) {
       security->limit_address(req);
       return handler(req);
     };
@@ -36,33 +29,29 @@ void ApiRouter::public_route(std::string method, std::string pattern,
   router_.add(std::move(method), std::move(pattern), std::move(handler));
 }
 
-void ApiRouter::route(std::string method, std::string pattern,
-                      services::AccessLevel level, Handler handler) {
+void ApiRouter::route(std::string method, std::string pattern, services::AccessLevel level,
+                      Handler handler) {
   table_.push_back({method, pattern, level});
   std::string action = audit_action(method, pattern);
-  router_.add(
-      std::move(method), std::move(pattern),
-      [&accounts = accounts_, security = security_, level,
-       action = std::move(action), handler = std::move(handler)](Request &req) {
-        if (security)
-          security->limit_address(req);
-        auto who = accounts.authenticate(bearer_token(req));
-        if (security)
-          security->limit_user(who.user_id);
-        req.user_id = who.user_id;
-        req.username = who.username;
-        req.role = std::string(services::to_string(who.level));
-        services::require(who, level);
-        Response res = handler(req);
-        if (security && req.method != "GET" && req.method != "HEAD" &&
-            res.status < 400)
-          security->audit(req, action, req.path, {{"status", res.status}});
-        return res;
-      });
+  router_.add(std::move(method), std::move(pattern),
+              [&accounts = accounts_, security = security_, level, action = std::move(action),
+               handler = std::move(handler)](Request& req) {
+                if (security) security->limit_address(req);
+                auto who = accounts.authenticate(bearer_token(req));
+                if (security) security->limit_user(who.user_id);
+                req.user_id = who.user_id;
+                req.username = who.username;
+                req.role = std::string(services::to_string(who.level));
+                services::require(who, level);
+                Response res = handler(req);
+                if (security && req.method != "GET" && req.method != "HEAD" && res.status < 400)
+                  security->audit(req, action, req.path, {{"status", res.status}});
+                return res;
+              });
 }
 
-services::Principal principal_of(const Request &req) {
+services::Principal principal_of(const Request& req) {
   return {req.user_id, req.username, services::parse_access_level(req.role)};
 }
 
-} // namespace churnwatch::http
+}  // namespace churnwatch::http

@@ -17,32 +17,31 @@ namespace churnwatch::http {
 struct RouteAccess {
   std::string method;
   std::string pattern;
-  std::optional<services::AccessLevel> level; // nullopt: public
+  std::optional<services::AccessLevel> level;  // nullopt: public
 };
 
 class ApiRouter {
-public:
+ public:
   // With `security`, every /api/ route is rate limited per client address
-  // and every guarded route also per user (after authentication).
-  ApiRouter(Router &router, services::Accounts &accounts,
-            ApiSecurity *security = nullptr)
+  // and every guarded route also per user (after authentication), and every
+  // successful change is audited.
+  ApiRouter(Router& router, services::Accounts& accounts, ApiSecurity* security = nullptr)
       : router_(router), accounts_(accounts), security_(security) {}
 
   void public_route(std::string method, std::string pattern, Handler handler);
-  void route(std::string method, std::string pattern,
-             services::AccessLevel level, Handler handler);
+  void route(std::string method, std::string pattern, services::AccessLevel level, Handler handler);
 
-  const std::vector<RouteAccess> &access_table() const { return table_; }
-  ApiSecurity *security() const { return security_; }
+  const std::vector<RouteAccess>& access_table() const { return table_; }
+  ApiSecurity* security() const { return security_; }
 
-private:
-  Router &router_;
-  services::Accounts &accounts_;
-  ApiSecurity *security_;
+ private:
+  Router& router_;
+  services::Accounts& accounts_;
+  ApiSecurity* security_;
   std::vector<RouteAccess> table_;
 };
 
 // The signed-in principal of a request that passed an ApiRouter guard.
-services::Principal principal_of(const Request &req);
+services::Principal principal_of(const Request& req);
 
-} // namespace churnwatch::http
+}  // namespace churnwatch::http

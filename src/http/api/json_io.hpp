@@ -19,8 +19,8 @@ constexpr std::size_t kMaxJsonObjectMembers = 1000;
 // kMaxJsonStringBytes or an object has more than kMaxJsonObjectMembers
 // members; nlohmann's parse_error (mapped to 400 invalid-json) when it is
 // malformed.
-nlohmann::json parse_json_body(const Request &req);
+nlohmann::json parse_json_body(const Request& req);
 
-Response json_response(int status, const nlohmann::json &body);
+Response json_response(int status, const nlohmann::json& body);
 
-} // namespace churnwatch::http
+}  // namespace churnwatch::http

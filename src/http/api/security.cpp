@@ -12,10 +12,8 @@ namespace {
 namespace ip = boost::asio::ip;
 
 std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-    s.remove_suffix(1);
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
   return s;
 }
 
@@ -33,116 +31,90 @@ bool valid_entry(const std::string &entry) {
 
 // An IPv4 peer may show up as ::ffff:a.b.c.d on a dual-stack socket.
 ip::address normalise(const ip::address &a) {
-  if (a.is_v6() && a.to_v6().is_v4_mapped())
-    return ip::make_address_v4(ip::v4_mapped, a.to_v6());
+  if (a.is_v6() && a.to_v6().is_v4_mapped()) return ip::make_address_v4(ip::v4_mapped, a.to_v6());
   return a;
 }
 
-bool is_trusted(std::string_view address,
-                const std::vector<std::string> &trusted) {
+bool is_trusted(std::string_view address, const std::vector<std::string> &trusted) {
   boost::system::error_code ec;
   const auto a = ip::make_address(std::string(trim(address)), ec);
-  if (ec)
-    return false;
+  if (ec) return false;
   const auto addr = normalise(a);
   for (const auto &entry : trusted) {
     const auto slash = entry.find('/');
     if (slash == std::string::npos) {
       const auto t = ip::make_address(entry, ec);
-      if (!ec && normalise(t) == addr)
-        return true;
+      if (!ec && normalise(t) == addr) return true;
     } else if (addr.is_v4() && entry.find(':') == std::string::npos) {
       const auto net = ip::make_network_v4(entry, ec);
-      if (!ec &&
-          ip::network_v4(addr.to_v4(), net.prefix_length()).canonical() ==
-              net.canonical())
+      if (!ec && ip::network_v4(addr.to_v4(), net.prefix_length()).canonical() == net.canonical())
         return true;
     } else if (addr.is_v6()) {
       const auto net = ip::make_network_v6(entry, ec);
-      if (!ec &&
-          ip::network_v6(addr.to_v6(), net.prefix_length()).canonical() ==
-              net.canonical())
+      if (!ec && ip::network_v6(addr.to_v6(), net.prefix_length()).canonical() == net.canonical())
         return true;
     }
   }
   return false;
 }
 
-} // namespace
+}  // namespace
 
 std::vector<std::string> parse_address_list(std::string_view text) {
   std::vector<std::string> out;
   while (!text.empty()) {
     const auto comma = text.find(',');
     const std::string entry(trim(text.substr(0, comma)));
-    text = comma == std::string_view::npos ? std::string_view()
-                                           : text.substr(comma + 1);
-    if (entry.empty())
-      continue;
+    text = comma == std::string_view::npos ? std::string_view() : text.substr(comma + 1);
+    if (entry.empty()) continue;
     if (!valid_entry(entry))
       throw core::Invalid("'" + entry + "' is not an IP address or CIDR block",
-                          {{"CHURNWATCH_TRUSTED_PROXIES",
-                            "comma-separated addresses or CIDR blocks"}});
+                          {{"CHURNWATCH_TRUSTED_PROXIES", "comma-separated addresses or CIDR blocks"}});
     out.push_back(entry);
   }
   return out;
 }
 
-std::string client_address(const Request &req,
-                           const std::vector<std::string> &trusted_proxies) {
-  if (trusted_proxies.empty() || !is_trusted(req.remote_ip, trusted_proxies))
-    return req.remote_ip;
+std::string client_address(const Request &req, const std::vector<std::string> &trusted_proxies) {
+  if (trusted_proxies.empty() || !is_trusted(req.remote_ip, trusted_proxies)) return req.remote_ip;
   std::string_view forwarded = req.header("x-forwarded-for");
   // Right to left: each trusted proxy appended the address it received from.
   while (!forwarded.empty()) {
     const auto comma = forwarded.rfind(',');
-    const auto hop =
-        trim(comma == std::string_view::npos ? forwarded
-                                             : forwarded.substr(comma + 1));
-    forwarded = comma == std::string_view::npos ? std::string_view()
-                                                : forwarded.substr(0, comma);
+    const auto hop = trim(comma == std::string_view::npos ? forwarded : forwarded.substr(comma + 1));
+    forwarded = comma == std::string_view::npos ? std::string_view() : forwarded.substr(0, comma);
     boost::system::error_code ec;
     ip::make_address(std::string(hop), ec);
-    if (ec)
-      break; // garbage from the client: stop believing the chain here
-    if (!is_trusted(hop, trusted_proxies))
-      return std::string(hop);
+    if (ec) break;  // garbage from the client: stop believing the chain here
+    if (!is_trusted(hop, trusted_proxies)) return std::string(hop);
   }
   return req.remote_ip;
 }
 
-ApiSecurity::ApiSecurity(SecurityOptions options,
-                         services::RateLimiter &limiter, services::Audit *audit)
-    : options_(std::move(options)), limiter_(limiter), guard_(options_.lockout),
-      audit_(audit) {}
+ApiSecurity::ApiSecurity(SecurityOptions options, services::RateLimiter &limiter, services::Audit *audit)
+    : options_(std::move(options)), limiter_(limiter), guard_(options_.lockout), audit_(audit) {}
 
 std::string ApiSecurity::client_address(const Request &req) const {
   return http::client_address(req, options_.trusted_proxies);
 }
 
 void ApiSecurity::limit_address(const Request &req) {
-  auto d = limiter_.acquire("ip:" + client_address(req),
-                            options_.requests_per_minute_per_ip);
+  auto d = limiter_.acquire("ip:" + client_address(req), options_.requests_per_minute_per_ip);
   if (!d.allowed)
-    throw core::RateLimited("too many requests from this address; slow down",
-                            d.retry_after_seconds);
+    throw core::RateLimited("too many requests from this address; slow down", d.retry_after_seconds);
 }
 
 void ApiSecurity::limit_user(std::int64_t user_id) {
-  auto d = limiter_.acquire("user:" + std::to_string(user_id),
-                            options_.requests_per_minute_per_user);
+  auto d = limiter_.acquire("user:" + std::to_string(user_id), options_.requests_per_minute_per_user);
   if (!d.allowed)
-    throw core::RateLimited("too many requests for this user; slow down",
-                            d.retry_after_seconds);
+    throw core::RateLimited("too many requests for this user; slow down", d.retry_after_seconds);
 }
 
 void ApiSecurity::before_login(const Request &req, std::string_view username) {
   const auto address = client_address(req);
-  auto d =
-      limiter_.acquire("login:" + address, options_.logins_per_minute_per_ip);
+  auto d = limiter_.acquire("login:" + address, options_.logins_per_minute_per_ip);
   if (!d.allowed)
-    throw core::RateLimited("too many sign-in attempts from this address",
-                            d.retry_after_seconds);
+    throw core::RateLimited("too many sign-in attempts from this address", d.retry_after_seconds);
   guard_.check(username, address);
 }
 
@@ -150,56 +122,40 @@ void ApiSecurity::login_failed(const Request &req, std::string_view username) {
   guard_.record_failure(username, client_address(req));
 }
 
-void ApiSecurity::login_succeeded(std::string_view username) {
-  guard_.record_success(username);
-}
+void ApiSecurity::login_succeeded(std::string_view username) { guard_.record_success(username); }
 
-void require_same_origin(const Request &req,
-                         const std::vector<std::string> &allowed_origins) {
+void require_same_origin(const Request &req, const std::vector<std::string> &allowed_origins) {
   const std::string_view origin = req.header("origin");
   if (origin.empty())
-    throw core::Forbidden(
-        "a request that uses the session cookie must carry an Origin header");
+    throw core::Forbidden("a request that uses the session cookie must carry an Origin header");
   const std::string_view host = req.header("host");
-  if (!host.empty() && (origin == "http://" + std::string(host) ||
-                        origin == "https://" + std::string(host)))
+  if (!host.empty() && (origin == "http://" + std::string(host) || origin == "https://" + std::string(host)))
     return;
   for (const auto &allowed : allowed_origins)
-    if (origin == allowed)
-      return;
-  throw core::Forbidden("the Origin '" + std::string(origin) +
-                        "' may not use the session cookie");
+    if (origin == allowed) return;
+  throw core::Forbidden("the Origin '" + std::string(origin) + "' may not use the session cookie");
 }
 
-void ApiSecurity::audit(const Request &req, std::string_view action,
-                        std::string_view target, nlohmann::json details,
-                        std::string_view actor_name) {
-  if (!audit_)
-    return;
-  services::Actor who{req.user_id,
-                      req.user_id ? req.username : std::string(actor_name),
-                      client_address(req)};
+void ApiSecurity::audit(const Request &req, std::string_view action, std::string_view target,
+                        nlohmann::json details, std::string_view actor_name) {
+  if (!audit_) return;
+  services::Actor who{req.user_id, req.user_id ? req.username : std::string(actor_name), client_address(req)};
   audit_->record(who, action, target, std::move(details));
 }
 
 std::string audit_action(std::string_view method, std::string_view pattern) {
   constexpr std::string_view kPrefix = "/api/v1/";
-  if (pattern.rfind(kPrefix, 0) == 0)
-    pattern.remove_prefix(kPrefix.size());
+  if (pattern.rfind(kPrefix, 0) == 0) pattern.remove_prefix(kPrefix.size());
   std::string out;
   while (!pattern.empty()) {
     const auto slash = pattern.find('/');
     const auto segment = pattern.substr(0, slash);
-    pattern = slash == std::string_view::npos ? std::string_view()
-                                              : pattern.substr(slash + 1);
-    if (segment.empty() || segment.front() == '{')
-      continue;
+    pattern = slash == std::string_view::npos ? std::string_view() : pattern.substr(slash + 1);
+    if (segment.empty() || segment.front() == '{') continue;
     out.append(segment).push_back('.');
   }
-  for (char c : method)
-    out.push_back(
-        static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  for (char c : method) out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
   return out;
 }
 
-} // namespace churnwatch::http
+}  // namespace churnwatch::http

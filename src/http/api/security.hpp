@@ -18,11 +18,9 @@
 namespace churnwatch::http {
 
 struct SecurityOptions {
-  int requests_per_minute_per_user = 600; // CHURNWATCH_RATE_LIMIT; 0: unlimited
-  int requests_per_minute_per_ip =
-      1200; // CHURNWATCH_RATE_LIMIT_IP; 0: unlimited
-  int logins_per_minute_per_ip =
-      10; // CHURNWATCH_LOGIN_RATE_LIMIT; 0: unlimited
+  int requests_per_minute_per_user = 600;  // CHURNWATCH_RATE_LIMIT; 0: unlimited
+  int requests_per_minute_per_ip = 1200;   // CHURNWATCH_RATE_LIMIT_IP; 0: unlimited
+  int logins_per_minute_per_ip = 10;       // CHURNWATCH_LOGIN_RATE_LIMIT; 0: unlimited
   // CHURNWATCH_TRUSTED_PROXIES: addresses or CIDR blocks whose X-Forwarded-For
   // is believed.
   std::vector<std::string> trusted_proxies;
@@ -40,21 +38,18 @@ std::vector<std::string> parse_address_list(std::string_view text);
 
 // The client address of `req`: the peer, or, when the peer is a trusted
 // proxy, the right-most X-Forwarded-For entry that is not itself trusted.
-std::string client_address(const Request &req,
-                           const std::vector<std::string> &trusted_proxies);
+std::string client_address(const Request &req, const std::vector<std::string> &trusted_proxies);
 
 // Forbidden unless the request's Origin is the server's own (scheme and
 // Host) or one of `allowed`: what keeps a cookie-authenticated request from
 // being forged by another site.
-void require_same_origin(const Request &req,
-                         const std::vector<std::string> &allowed);
+void require_same_origin(const Request &req, const std::vector<std::string> &allowed);
 
 class ApiSecurity {
-public:
+ public:
   // With `audit`, sign-ins and every successful change through the API are
   // recorded.
-  ApiSecurity(SecurityOptions options, services::RateLimiter &limiter,
-              services::Audit *audit = nullptr);
+  ApiSecurity(SecurityOptions options, services::RateLimiter &limiter, services::Audit *audit = nullptr);
 
   std::string client_address(const Request &req) const;
   // Each throws core::RateLimited (429 with Retry-After) when over the limit.
@@ -71,14 +66,12 @@ public:
 
   // Records an audit entry for `req` (the signed-in user, or `actor_name`
   // when nobody is, and the client address). No-op without an Audit.
-  void audit(const Request &req, std::string_view action,
-             std::string_view target = {},
-             nlohmann::json details = nlohmann::json::object(),
-             std::string_view actor_name = {});
+  void audit(const Request &req, std::string_view action, std::string_view target = {},
+             nlohmann::json details = nlohmann::json::object(), std::string_view actor_name = {});
 
   const SecurityOptions &options() const { return options_; }
 
-private:
+ private:
   SecurityOptions options_;
   services::RateLimiter &limiter_;
   services::LoginGuard guard_;
@@ -90,4 +83,4 @@ private:
 // lower-case ("DELETE /api/v1/customers/{id}" -> "customers.delete").
 std::string audit_action(std::string_view method, std::string_view pattern);
 
-} // namespace churnwatch::http
+}  // namespace churnwatch::http
