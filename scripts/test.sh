@@ -10,6 +10,15 @@ export CHURNWATCH_SHARED_DATA="${CHURNWATCH_SHARED_DATA:-$(cd .. && pwd)/shared/
 [ -f "$CHURNWATCH_SHARED_DATA/Churn_Modelling.csv" ] ||
   echo "note: $CHURNWATCH_SHARED_DATA/Churn_Modelling.csv is absent; tests on the bank table will be skipped"
 
+# Private PostgreSQL and Redis servers for the backend suites, stopped however
+# the run ends; without them those suites skip.
+if services="$(scripts/test-services.sh start)"; then
+  eval "$services"
+else
+  echo "note: test services did not start; PostgreSQL and Redis tests will be skipped"
+fi
+trap 'scripts/test-services.sh stop' EXIT
+
 ctest --test-dir build --output-on-failure -j "$(nproc)" --timeout 300
 
 # The web UI: unit tests, then the browser scenarios against build/churnwatch.
