@@ -307,6 +307,13 @@ TEST(ClientAddressTest, ForwardedForIsBelievedOnlyFromTrustedProxies) {
   EXPECT_EQ(http::client_address(req, {"10.0.0.0/8"}), "2001:db8::1");
 }
 
+TEST(AuditActionTest, NamesAChangeByItsPathAndMethod) {
+  EXPECT_EQ(http::audit_action("DELETE", "/api/v1/customers/{id}"), "customers.delete");
+  EXPECT_EQ(http::audit_action("POST", "/api/v1/customers/import"), "customers.import.post");
+  EXPECT_EQ(http::audit_action("POST", "/api/v1/models/{version}/promote"), "models.promote.post");
+  EXPECT_EQ(http::audit_action("PUT", "/api/v1/schema"), "schema.put");
+}
+
 TEST(ClientAddressTest, ParsesAndValidatesTheProxyList) {
   EXPECT_EQ(http::parse_address_list(" 10.0.0.0/8, ::1 ,,192.168.1.1"),
             (std::vector<std::string>{"10.0.0.0/8", "::1", "192.168.1.1"}));
