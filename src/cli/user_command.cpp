@@ -1,10 +1,12 @@
 // churnwatch user create|list|set-password|set-role|deactivate
+#include <cstdlib>
 #include <iostream>
 
 #include "cli/commands.hpp"
 #include "cli/runtime.hpp"
 #include "core/errors.hpp"
 #include "services/accounts.hpp"
+#include "services/audit.hpp"
 
 namespace churnwatch::cli {
 namespace {
@@ -17,8 +19,16 @@ template <typename Fn>
 int with_accounts(const core::Config& config, Fn fn) {
   auto store = open_runtime_store(config);
   services::TokenSigner signer(load_jwt_secret(config), config.access_token_ttl_seconds);
-  services::Accounts accounts(*store, signer);
+  services::Accounts accounts(*store, signer, config.refresh_token_ttl_seconds);
   return fn(*store, accounts);
+}
+
+// Changes made from the command line go into the audit log too, with the
+// operating-system user as the actor and no address.
+void audit_cli(storage::Store& store, std::string_view action, const storage::User& target) {
+  const char* os_user = std::getenv("USER");
+  services::Audit(store).record({0, std::string("cli:") + (os_user ? os_user : "unknown"), ""}, action,
+                                "user:" + std::to_string(target.id), {{"username", target.username}});
 }
 
 storage::User find(storage::Store& store, const std::string& username) {
@@ -41,8 +51,9 @@ void add_user_command(CLI::App& app, core::Config& config, Action& action) {
   create->add_option("--role", args->role, "admin, analyst or viewer")->capture_default_str();
   create->callback([&config, &action, args] {
     action = [&config, args] {
-      return with_accounts(config, [&](storage::Store&, services::Accounts& accounts) {
+      return with_accounts(config, [&](storage::Store& store, services::Accounts& accounts) {
         auto u = accounts.create_user(args->username, args->password, args->role);
+        audit_cli(store, "users.create", u);
         std::cout << "created user '" << u.username << "' (id " << u.id << ", role " << u.role << ")\n";
         return 0;
       });
@@ -70,7 +81,7 @@ void add_user_command(CLI::App& app, core::Config& config, Action& action) {
       return with_accounts(config, [&](storage::Store& store, services::Accounts& accounts) {
         services::UserChange change;
         change.password = args->password;
-        accounts.update_user(find(store, args->username).id, change);
+        audit_cli(store, "users.password", accounts.update_user(find(store, args->username).id, change));
         std::cout << "password changed for '" << args->username << "'\n";
         return 0;
       });
@@ -86,7 +97,7 @@ void add_user_command(CLI::App& app, core::Config& config, Action& action) {
       return with_accounts(config, [&](storage::Store& store, services::Accounts& accounts) {
         services::UserChange change;
         change.role = args->role;
-        accounts.update_user(find(store, args->username).id, change);
+        audit_cli(store, "users.role", accounts.update_user(find(store, args->username).id, change));
         std::cout << "'" << args->username << "' is now " << args->role << '\n';
         return 0;
       });
