@@ -9,6 +9,9 @@ const DashboardPage = lazy(() => import('@/pages/dashboard').then((m) => ({ defa
 const CustomersPage = lazy(() => import('@/pages/customers').then((m) => ({ default: m.CustomersPage })));
 const CustomerDetailPage = lazy(() => import('@/pages/customer_detail').then((m) => ({ default: m.CustomerDetailPage })));
 const DataPage = lazy(() => import('@/pages/data').then((m) => ({ default: m.DataPage })));
+const RiskPage = lazy(() => import('@/pages/risk').then((m) => ({ default: m.RiskPage })));
+const WhatIfPage = lazy(() => import('@/pages/whatif').then((m) => ({ default: m.WhatIfPage })));
+const ModelsPage = lazy(() => import('@/pages/models').then((m) => ({ default: m.ModelsPage })));
 const UsersPage = lazy(() => import('@/pages/users').then((m) => ({ default: m.UsersPage })));
 
 export function App() {
@@ -21,6 +24,9 @@ export function App() {
         <Route index element={<DashboardPage />} />
         <Route path="customers" element={<CustomersPage />} />
         <Route path="customers/:id" element={<CustomerDetailPage />} />
+        <Route path="risk" element={<RiskPage />} />
+        <Route path="what-if" element={<WhatIfPage />} />
+        <Route path="models" element={<ModelsPage />} />
         <Route path="data" element={<DataPage />} />
         {isAdmin && <Route path="users" element={<UsersPage />} />}
         <Route path="*" element={<Navigate to="/" replace />} />

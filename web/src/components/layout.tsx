@@ -1,11 +1,10 @@
 // App shell: sidebar navigation (a drawer on small screens), top bar with
-// the signed-in user, theme toggle and sign-out. Pages for models, risk,
-// monitoring and alerts join `navItems` when their API lands.
+// the signed-in user, theme toggle and sign-out. New pages join `navItems`.
 import * as React from 'react';
 import { Suspense } from 'react';
 import * as DialogPrimitive from '@radix-ui/react-dialog';
 import { NavLink, Outlet, useLocation } from 'react-router';
-import { Activity, Database, LayoutDashboard, LogOut, Menu, Moon, Sun, Users, UsersRound, X } from 'lucide-react';
+import { Activity, BookOpen, BrainCircuit, Database, FlaskConical, LayoutDashboard, LogOut, Menu, Moon, ShieldAlert, Sun, Users, UsersRound, X } from 'lucide-react';
 import { useAuth, useCan } from '@/auth/auth';
 import { useTheme } from '@/lib/theme';
 import { Button } from '@/components/ui/button';
@@ -16,6 +15,9 @@ import type { Role } from '@/api/client';
 const navItems: { to: string; label: string; icon: React.ComponentType<{ className?: string }>; role: Role }[] = [
   { to: '/', label: 'Dashboard', icon: LayoutDashboard, role: 'viewer' },
   { to: '/customers', label: 'Customers', icon: UsersRound, role: 'viewer' },
+  { to: '/risk', label: 'Risk monitor', icon: ShieldAlert, role: 'viewer' },
+  { to: '/what-if', label: 'What-if', icon: FlaskConical, role: 'viewer' },
+  { to: '/models', label: 'Models', icon: BrainCircuit, role: 'viewer' },
   { to: '/data', label: 'Data', icon: Database, role: 'viewer' },
   { to: '/users', label: 'Users', icon: Users, role: 'admin' },
 ];
@@ -43,6 +45,15 @@ function Nav({ onNavigate }: { onNavigate?: () => void }) {
             {label}
           </NavLink>
         ))}
+      <a
+        href="/api-docs/"
+        target="_blank"
+        rel="noopener"
+        className="mt-2 flex items-center gap-3 rounded-md border-t px-3 py-2 pt-3 text-sm font-medium text-muted-foreground transition-colors hover:bg-muted hover:text-foreground focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring"
+      >
+        <BookOpen className="size-4" />
+        API docs
+      </a>
     </nav>
   );
 }

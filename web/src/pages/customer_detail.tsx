@@ -1,5 +1,5 @@
-// One customer: attributes grouped by their schema role. Risk history and
-// reasons join this page as further cards once the scoring API exists.
+// One customer: current risk, risk history and reasons, then the attributes
+// grouped by their schema role.
 import * as React from 'react';
 import { useQuery } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router';
@@ -12,6 +12,7 @@ import { CustomerDialog } from '@/components/customer_dialog';
 import { Button } from '@/components/ui/button';
 import { Card, CardContent, CardHeader, CardTitle } from '@/components/ui/card';
 import { Badge } from '@/components/ui/badge';
+import { CustomerRisk } from '@/components/customer_risk';
 import { formatValue, roleLabels } from '@/lib/schema';
 
 export function CustomerDetailPage() {
@@ -70,6 +71,7 @@ export function CustomerDetailPage() {
           ) : undefined
         }
       />
+      {c && <CustomerRisk customer={c} />}
       {c && (
         <div className="grid gap-4 lg:grid-cols-3">
           {groups.map((g) => (

@@ -18,6 +18,8 @@ import { Table, TBody, TD, TH, THead, TR } from '@/components/ui/table';
 import { useToast } from '@/components/ui/toast';
 import { Badge } from '@/components/ui/badge';
 import { downloadFile } from '@/lib/download';
+import { RiskFilters } from '@/components/risk_filters';
+import { RiskBadge, ChangeText } from '@/components/risk';
 import { formatValue } from '@/lib/schema';
 import { cn, numberFormat } from '@/lib/utils';
 
@@ -199,7 +201,10 @@ export function CustomersPage() {
       </div>
       {showFilters && schema.data && (
         <div id="filters-panel" className="mb-4">
-          <CustomerFilters attributes={schema.data.attributes} filters={filters} onChange={setFilters} />
+          <div className="flex flex-col gap-3">
+            <RiskFilters filters={filters} onChange={setFilters} />
+            <CustomerFilters attributes={schema.data.attributes} filters={filters} onChange={setFilters} />
+          </div>
         </div>
       )}
 
@@ -230,6 +235,7 @@ export function CustomersPage() {
               )}
               {idAttr ? <SortHeader name={idAttr.name} label={idAttr.name} /> : <TH>Id</TH>}
               {displayAttr && <SortHeader name={displayAttr.name} label={displayAttr.name} />}
+              <SortHeader name="risk" label="Risk" />
               {attributes.map((a) => (
                 <SortHeader key={a.name} name={a.name} label={a.name} className={a.type === 'number' || a.type === 'integer' ? 'text-right' : undefined} />
               ))}
@@ -264,6 +270,18 @@ export function CustomersPage() {
                   </Link>
                 </TD>
                 {displayAttr && <TD>{formatValue(c.attributes[displayAttr.name], displayAttr.type)}</TD>}
+                <TD className="whitespace-nowrap">
+                  {c.risk ? (
+                    <span className="inline-flex items-center gap-2">
+                      <RiskBadge level={c.risk.risk_level} probability={c.risk.probability} />
+                      {c.risk.change !== null && c.risk.change !== undefined && Math.abs(c.risk.change) >= 0.01 && (
+                        <ChangeText change={c.risk.change} className="text-xs" />
+                      )}
+                    </span>
+                  ) : (
+                    <span className="text-xs text-muted-foreground">Not scored</span>
+                  )}
+                </TD>
                 {attributes.map((a) => (
                   <TD key={a.name} className={a.type === 'number' || a.type === 'integer' ? 'text-right tabular-nums' : undefined}>
                     {a.role === 'label' && c.attributes[a.name] === true ? (
@@ -293,7 +311,7 @@ export function CustomersPage() {
             ))}
             {page.isSuccess && items.length === 0 && (
               <TR>
-                <TD colSpan={attributes.length + 4} className="py-10 text-center text-muted-foreground">
+                <TD colSpan={attributes.length + 5} className="py-10 text-center text-muted-foreground">
                   No customers match.
                 </TD>
               </TR>

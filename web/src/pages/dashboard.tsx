@@ -19,6 +19,79 @@ import {
   positiveLabelValue,
 } from '@/lib/schema';
 import { numberFormat, percentFormat } from '@/lib/utils';
+import { useProductionModel, useRiskSummary } from '@/api/ml';
+import { DailyTrend, LevelDistribution } from '@/components/risk';
+import { levelDistribution } from '@/lib/risk';
+
+function RiskOverview() {
+  const summary = useRiskSummary(10, 30);
+  const production = useProductionModel();
+  const s = summary.data;
+  if (production.isSuccess && production.data === null) {
+    return (
+      <Card className="mt-6" data-testid="risk-overview">
+        <CardHeader>
+          <CardTitle>Churn risk</CardTitle>
+          <CardDescription>No model yet — train one on the Models page to score every customer.</CardDescription>
+        </CardHeader>
+        <CardContent>
+          <Button asChild variant="outline">
+            <Link to="/models">Go to Models</Link>
+          </Button>
+        </CardContent>
+      </Card>
+    );
+  }
+  if (!s) return null;
+  if (!s.scored) {
+    return (
+      <Card className="mt-6" data-testid="risk-overview">
+        <CardHeader>
+          <CardTitle>Churn risk</CardTitle>
+          <CardDescription>Nobody has been scored yet — run scoring on the Risk monitor page.</CardDescription>
+        </CardHeader>
+        <CardContent>
+          <Button asChild variant="outline">
+            <Link to="/risk">Go to Risk monitor</Link>
+          </Button>
+        </CardContent>
+      </Card>
+    );
+  }
+  const high = levelDistribution(s.by_level)
+    .filter((l) => l.level === 'high' || l.level === 'very_high')
+    .reduce((n, l) => n + l.customers, 0);
+  return (
+    <div className="mt-6 grid gap-4 lg:grid-cols-2" data-testid="risk-overview">
+      <div className="grid gap-4 sm:grid-cols-2 lg:col-span-2">
+        <Stat
+          label="High-risk customers"
+          value={<Link to="/risk" className="hover:underline" data-testid="dashboard-high-risk">{numberFormat.format(high)}</Link>}
+          hint={`high or very high · ${percentFormat.format(high / s.scored)} of ${numberFormat.format(s.scored)} scored`}
+        />
+        <Stat label="Average churn risk" value={percentFormat.format(s.average_probability ?? 0)} hint="mean probability of the current scores" />
+      </div>
+      <Card>
+        <CardHeader>
+          <CardTitle>Risk by level</CardTitle>
+          <CardDescription>Customers in each band of the current scores.</CardDescription>
+        </CardHeader>
+        <CardContent>
+          <LevelDistribution byLevel={s.by_level} height={200} />
+        </CardContent>
+      </Card>
+      <Card>
+        <CardHeader>
+          <CardTitle>30-day risk trend</CardTitle>
+          <CardDescription>Average churn probability of each day's scores.</CardDescription>
+        </CardHeader>
+        <CardContent>
+          <DailyTrend daily={s.daily} threshold={s.high_risk_threshold} height={200} />
+        </CardContent>
+      </Card>
+    </div>
+  );
+}
 
 /** How many customers match the filters (one request, reading `total`). */
 async function countCustomers(filters: Filter[]): Promise<number> {
@@ -128,6 +201,8 @@ export function DashboardPage() {
           hint={t && known ? `of ${numberFormat.format(known)} labelled` : undefined}
         />
       </div>
+
+      <RiskOverview />
 
       {label && categorical.length > 0 && (
         <Card className="mt-6">

@@ -1,0 +1,206 @@
+// Risk monitor: who is most at risk now, whose risk rose most, how the base
+// splits by level and how the average moved over 30 days. Analysts can
+// re-score everyone with the production model.
+import * as React from 'react';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { Link } from 'react-router';
+import { Loader2, Play, ShieldAlert, TrendingUp } from 'lucide-react';
+import { api } from '@/api/client';
+import { errorMessage } from '@/api/hooks';
+import { isNoModel, useProductionModel, useRiskSummary, type RiskRecord, type ScoringResult } from '@/api/ml';
+import { useCan } from '@/auth/auth';
+import { PageHeader } from '@/components/layout';
+import { ChangeText, DailyTrend, EmptyState, LevelDistribution, RiskBadge } from '@/components/risk';
+import { Button } from '@/components/ui/button';
+import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/components/ui/card';
+import { Table, TBody, TD, TH, THead, TR } from '@/components/ui/table';
+import { useToast } from '@/components/ui/toast';
+import { levelDistribution } from '@/lib/risk';
+import { numberFormat, percentFormat } from '@/lib/utils';
+
+function RiskTable({ rows, label, showChange }: { rows: RiskRecord[] | undefined; label: string; showChange?: boolean }) {
+  if (!rows || rows.length === 0) return <p className="px-5 pb-5 text-sm text-muted-foreground">Nobody here yet.</p>;
+  return (
+    <Table aria-label={label}>
+      <THead>
+        <TR className="hover:bg-transparent">
+          <TH>Customer</TH>
+          <TH>Risk</TH>
+          <TH className="text-right">{showChange ? 'Change' : 'Since last'}</TH>
+          <TH className="hidden md:table-cell">Top reason</TH>
+        </TR>
+      </THead>
+      <TBody>
+        {rows.map((r) => (
+          <TR key={r.customer_id}>
+            <TD className="font-medium">
+              <Link className="text-primary hover:underline" to={`/customers/${encodeURIComponent(r.customer_id ?? '')}`}>
+                {r.customer_id}
+              </Link>
+            </TD>
+            <TD>
+              <RiskBadge level={r.risk_level} probability={r.probability} />
+            </TD>
+            <TD className="text-right">
+              <ChangeText change={r.change} />
+            </TD>
+            <TD className="hidden max-w-64 truncate text-muted-foreground md:table-cell">{r.reasons?.[0]?.text ?? '—'}</TD>
+          </TR>
+        ))}
+      </TBody>
+    </Table>
+  );
+}
+
+export function RiskPage() {
+  const canScore = useCan('analyst');
+  const summary = useRiskSummary(10, 30);
+  const production = useProductionModel();
+  const queryClient = useQueryClient();
+  const toast = useToast();
+  const [result, setResult] = React.useState<ScoringResult | null>(null);
+
+  const run = useMutation({
+    mutationFn: () => api<ScoringResult>('/api/v1/scoring/run', { method: 'POST' }),
+    onSuccess: (r) => {
+      setResult(r);
+      toast(`Scored ${numberFormat.format(r.scored ?? 0)} customers with model v${r.model_version}`);
+      queryClient.invalidateQueries({ queryKey: ['risk'] });
+      queryClient.invalidateQueries({ queryKey: ['customers'] });
+      queryClient.invalidateQueries({ queryKey: ['customer'] });
+    },
+    onError: (e) => toast(errorMessage(e), 'error'),
+  });
+
+  const s = summary.data;
+  const noModel = production.isSuccess && production.data === null;
+  const highCount = s
+    ? levelDistribution(s.by_level)
+        .filter((l) => l.level === 'high' || l.level === 'very_high')
+        .reduce((n, l) => n + l.customers, 0)
+    : 0;
+
+  return (
+    <>
+      <PageHeader
+        title="Risk monitor"
+        description={
+          production.data
+            ? `Scores from model v${production.data.version} (${production.data.algorithm}). High risk from ${percentFormat.format(s?.high_risk_threshold ?? 0.6)}.`
+            : 'Current churn risk across the customer base.'
+        }
+        actions={
+          canScore && !noModel ? (
+            <Button onClick={() => run.mutate()} disabled={run.isPending || !production.data}>
+              {run.isPending ? <Loader2 className="animate-spin" /> : <Play />}
+              {run.isPending ? 'Scoring…' : 'Run scoring now'}
+            </Button>
+          ) : undefined
+        }
+      />
+
+      {noModel && (
+        <EmptyState icon={ShieldAlert} title="No model yet">
+          Risk scores come from the production model. <Link className="text-primary underline" to="/models">Train one on the Models page</Link>, then
+          run scoring here.
+        </EmptyState>
+      )}
+
+      {run.isPending && (
+        <Card className="mb-4 flex items-center gap-3 px-5 py-4 text-sm" role="status">
+          <Loader2 className="size-4 animate-spin text-primary" /> Scoring every customer with the production model…
+        </Card>
+      )}
+      {result && !run.isPending && (
+        <Card className="mb-4 px-5 py-4 text-sm" role="status" data-testid="scoring-result">
+          <p className="font-medium">
+            Scored {numberFormat.format(result.scored ?? 0)} customers with model v{result.model_version} in {(result.seconds ?? 0).toFixed(1)} s.
+          </p>
+          <p className="mt-1 flex flex-wrap gap-2">
+            {levelDistribution(result.by_level).map((l) => (
+              <span key={l.level} className="inline-flex items-center gap-1">
+                <RiskBadge level={l.level} /> {numberFormat.format(l.customers)}
+              </span>
+            ))}
+          </p>
+        </Card>
+      )}
+      {(summary.error || run.error) && !isNoModel(run.error) && (
+        <p role="alert" className="mb-4 rounded-md border border-destructive/40 bg-destructive/10 px-3 py-2 text-sm text-destructive">
+          {errorMessage(summary.error ?? run.error)}
+        </p>
+      )}
+
+      {s && !noModel && (s.scored ?? 0) === 0 && (
+        <EmptyState icon={TrendingUp} title="No customers scored yet">
+          {canScore ? 'Run scoring now to give every customer a churn probability.' : 'An analyst needs to run scoring first.'}
+        </EmptyState>
+      )}
+
+      {s && (s.scored ?? 0) > 0 && (
+        <div className="grid gap-4 lg:grid-cols-3">
+          <Card>
+            <CardHeader className="pb-1">
+              <CardDescription>Scored customers</CardDescription>
+            </CardHeader>
+            <CardContent>
+              <p className="text-3xl font-semibold tracking-tight">{numberFormat.format(s.scored ?? 0)}</p>
+            </CardContent>
+          </Card>
+          <Card>
+            <CardHeader className="pb-1">
+              <CardDescription>High or very high risk</CardDescription>
+            </CardHeader>
+            <CardContent>
+              <p className="text-3xl font-semibold tracking-tight" data-testid="high-risk-count">
+                {numberFormat.format(highCount)}
+              </p>
+              <p className="mt-1 text-xs text-muted-foreground">{percentFormat.format(s.scored ? highCount / s.scored : 0)} of scored</p>
+            </CardContent>
+          </Card>
+          <Card>
+            <CardHeader className="pb-1">
+              <CardDescription>Average probability</CardDescription>
+            </CardHeader>
+            <CardContent>
+              <p className="text-3xl font-semibold tracking-tight">{percentFormat.format(s.average_probability ?? 0)}</p>
+            </CardContent>
+          </Card>
+
+          <Card className="lg:col-span-2">
+            <CardHeader>
+              <CardTitle>Highest risk</CardTitle>
+              <CardDescription>Customers with the highest current churn probability.</CardDescription>
+            </CardHeader>
+            <RiskTable rows={s.high_risk} label="Highest risk customers" />
+          </Card>
+          <Card>
+            <CardHeader>
+              <CardTitle>Distribution by level</CardTitle>
+            </CardHeader>
+            <CardContent>
+              <LevelDistribution byLevel={s.by_level} height={200} />
+            </CardContent>
+          </Card>
+
+          <Card className="lg:col-span-2">
+            <CardHeader>
+              <CardTitle>Biggest increases</CardTitle>
+              <CardDescription>Largest rise since each customer's previous score.</CardDescription>
+            </CardHeader>
+            <RiskTable rows={s.biggest_increases} label="Biggest risk increases" showChange />
+          </Card>
+          <Card>
+            <CardHeader>
+              <CardTitle>30-day trend</CardTitle>
+              <CardDescription>Average probability of the day's scores.</CardDescription>
+            </CardHeader>
+            <CardContent>
+              <DailyTrend daily={s.daily} threshold={s.high_risk_threshold} height={200} />
+            </CardContent>
+          </Card>
+        </div>
+      )}
+    </>
+  );
+}
