@@ -57,4 +57,12 @@ done
 export E2E_CSV="$tmp/customers.csv" E2E_TMP="$tmp"
 export E2E_SCREENSHOTS="$root/build/e2e-screenshots"
 mkdir -p "$E2E_SCREENSHOTS"
-node --test --test-concurrency=1 --test-reporter=spec "$root"/tests/e2e/*.test.mjs
+# ui.test.mjs imports the customers the later scenarios (models, risk) use,
+# so it runs first, then the other files one by one in name order.
+tests=("$root/tests/e2e/ui.test.mjs")
+for t in "$root"/tests/e2e/*.test.mjs; do [[ $t = */ui.test.mjs ]] || tests+=("$t"); done
+failed=0
+for t in "${tests[@]}"; do
+  node --test --test-reporter=spec "$t" || failed=1
+done
+exit "$failed"

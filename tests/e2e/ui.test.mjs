@@ -255,6 +255,8 @@ describe('churnwatch web UI', () => {
     const dana = await signIn(browser.context, 'dana');
     assert.equal(await dana.getByTestId('current-role').textContent(), 'analyst');
     assert.equal(await nav(dana, 'Users').count(), 0);
+    // Let her dashboard finish loading, so the 401 comes from her next click.
+    await dana.waitForLoadState('networkidle');
 
     // Deactivating her ends her session: her next request gets 401 and her
     // tab returns to the login page with a notice.

@@ -69,3 +69,12 @@ export function useRiskHistory(customerId: string) {
 export function isNoModel(e: unknown): boolean {
   return e instanceof ApiError && (e.status === 409 || e.status === 404 || e.status === 503) && /model/i.test(e.message);
 }
+
+/** Customers whose current probability is at or above the high-risk threshold. */
+export function useHighRiskCount(threshold: number | undefined) {
+  return useQuery({
+    queryKey: ['risk', 'high-count', threshold],
+    queryFn: async () => (await api<{ total: number }>(`/api/v1/customers?limit=1&risk%5Bgte%5D=${threshold}`)).total,
+    enabled: typeof threshold === 'number',
+  });
+}

@@ -19,14 +19,14 @@ import {
   positiveLabelValue,
 } from '@/lib/schema';
 import { numberFormat, percentFormat } from '@/lib/utils';
-import { useProductionModel, useRiskSummary } from '@/api/ml';
+import { useHighRiskCount, useProductionModel, useRiskSummary } from '@/api/ml';
 import { DailyTrend, LevelDistribution } from '@/components/risk';
-import { levelDistribution } from '@/lib/risk';
 
 function RiskOverview() {
   const summary = useRiskSummary(10, 30);
   const production = useProductionModel();
   const s = summary.data;
+  const high = useHighRiskCount(s?.high_risk_threshold).data;
   if (production.isSuccess && production.data === null) {
     return (
       <Card className="mt-6" data-testid="risk-overview">
@@ -58,16 +58,13 @@ function RiskOverview() {
       </Card>
     );
   }
-  const high = levelDistribution(s.by_level)
-    .filter((l) => l.level === 'high' || l.level === 'very_high')
-    .reduce((n, l) => n + l.customers, 0);
   return (
     <div className="mt-6 grid gap-4 lg:grid-cols-2" data-testid="risk-overview">
       <div className="grid gap-4 sm:grid-cols-2 lg:col-span-2">
         <Stat
           label="High-risk customers"
-          value={<Link to="/risk" className="hover:underline" data-testid="dashboard-high-risk">{numberFormat.format(high)}</Link>}
-          hint={`high or very high · ${percentFormat.format(high / s.scored)} of ${numberFormat.format(s.scored)} scored`}
+          value={<Link to="/risk" className="hover:underline" data-testid="dashboard-high-risk">{high === undefined ? '…' : numberFormat.format(high)}</Link>}
+          hint={`at or above ${percentFormat.format(s.high_risk_threshold ?? 0.7)} · ${high === undefined ? '…' : percentFormat.format(high / s.scored)} of ${numberFormat.format(s.scored)} scored`}
         />
         <Stat label="Average churn risk" value={percentFormat.format(s.average_probability ?? 0)} hint="mean probability of the current scores" />
       </div>

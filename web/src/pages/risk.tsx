@@ -7,7 +7,7 @@ import { Link } from 'react-router';
 import { Loader2, Play, ShieldAlert, TrendingUp } from 'lucide-react';
 import { api } from '@/api/client';
 import { errorMessage } from '@/api/hooks';
-import { isNoModel, useProductionModel, useRiskSummary, type RiskRecord, type ScoringResult } from '@/api/ml';
+import { isNoModel, useHighRiskCount, useProductionModel, useRiskSummary, type RiskRecord, type ScoringResult } from '@/api/ml';
 import { useCan } from '@/auth/auth';
 import { PageHeader } from '@/components/layout';
 import { ChangeText, DailyTrend, EmptyState, LevelDistribution, RiskBadge } from '@/components/risk';
@@ -18,8 +18,7 @@ import { useToast } from '@/components/ui/toast';
 import { levelDistribution } from '@/lib/risk';
 import { numberFormat, percentFormat } from '@/lib/utils';
 
-function RiskTable({ rows, label, showChange }: { rows: RiskRecord[] | undefined; label: string; showChange?: boolean }) {
-  if (!rows || rows.length === 0) return <p className="px-5 pb-5 text-sm text-muted-foreground">Nobody here yet.</p>;
+function RiskTable({ rows, label, showChange, empty }: { rows: RiskRecord[] | undefined; label: string; showChange?: boolean; empty: React.ReactNode }) {
   return (
     <Table aria-label={label}>
       <THead>
@@ -31,7 +30,14 @@ function RiskTable({ rows, label, showChange }: { rows: RiskRecord[] | undefined
         </TR>
       </THead>
       <TBody>
-        {rows.map((r) => (
+        {(!rows || rows.length === 0) && (
+          <TR className="hover:bg-transparent">
+            <TD colSpan={4} className="py-8 text-center text-muted-foreground">
+              {empty}
+            </TD>
+          </TR>
+        )}
+        {rows?.map((r) => (
           <TR key={r.customer_id}>
             <TD className="font-medium">
               <Link className="text-primary hover:underline" to={`/customers/${encodeURIComponent(r.customer_id ?? '')}`}>
@@ -74,11 +80,8 @@ export function RiskPage() {
 
   const s = summary.data;
   const noModel = production.isSuccess && production.data === null;
-  const highCount = s
-    ? levelDistribution(s.by_level)
-        .filter((l) => l.level === 'high' || l.level === 'very_high')
-        .reduce((n, l) => n + l.customers, 0)
-    : 0;
+  const highCount = useHighRiskCount(s?.high_risk_threshold).data;
+  const threshold = percentFormat.format(s?.high_risk_threshold ?? 0.7);
 
   return (
     <>
@@ -149,13 +152,18 @@ export function RiskPage() {
           </Card>
           <Card>
             <CardHeader className="pb-1">
-              <CardDescription>High or very high risk</CardDescription>
+              <CardDescription>High risk (at or above {threshold})</CardDescription>
             </CardHeader>
             <CardContent>
               <p className="text-3xl font-semibold tracking-tight" data-testid="high-risk-count">
-                {numberFormat.format(highCount)}
+                {highCount === undefined ? '…' : numberFormat.format(highCount)}
               </p>
-              <p className="mt-1 text-xs text-muted-foreground">{percentFormat.format(s.scored ? highCount / s.scored : 0)} of scored</p>
+              <p className="mt-1 text-xs text-muted-foreground">
+                {highCount === undefined ? ' ' : `${percentFormat.format(s.scored ? highCount / s.scored : 0)} of scored`} ·{' '}
+                <Link className="text-primary hover:underline" to={`/customers?sort=-risk&filters=${encodeURIComponent(JSON.stringify([{ kind: 'range', attribute: 'risk', min: String(s.high_risk_threshold ?? 0.7), max: '' }]))}`}>
+                  list them
+                </Link>
+              </p>
             </CardContent>
           </Card>
           <Card>
@@ -170,9 +178,21 @@ export function RiskPage() {
           <Card className="lg:col-span-2">
             <CardHeader>
               <CardTitle>Highest risk</CardTitle>
-              <CardDescription>Customers with the highest current churn probability.</CardDescription>
+              <CardDescription>Customers at or above {threshold}, highest first.</CardDescription>
             </CardHeader>
-            <RiskTable rows={s.high_risk} label="Highest risk customers" />
+            <RiskTable
+              rows={s.high_risk}
+              label="Highest risk customers"
+              empty={
+                <>
+                  Nobody is at or above {threshold} right now.{' '}
+                  <Link className="text-primary hover:underline" to="/customers?sort=-risk">
+                    See the highest scores
+                  </Link>
+                  .
+                </>
+              }
+            />
           </Card>
           <Card>
             <CardHeader>
@@ -188,7 +208,7 @@ export function RiskPage() {
               <CardTitle>Biggest increases</CardTitle>
               <CardDescription>Largest rise since each customer's previous score.</CardDescription>
             </CardHeader>
-            <RiskTable rows={s.biggest_increases} label="Biggest risk increases" showChange />
+            <RiskTable rows={s.biggest_increases} label="Biggest risk increases" showChange empty="No customer's risk has risen since their previous score." />
           </Card>
           <Card>
             <CardHeader>
