@@ -84,8 +84,16 @@ export function ReasonBars({ reasons, label = 'Reasons' }: { reasons: Reason[] |
 }
 
 /** Customers per level as coloured bars. */
-export function LevelDistribution({ byLevel, height = 220 }: { byLevel: RiskSummary['by_level']; height?: number }) {
-  const data = levelDistribution(byLevel);
+export function LevelDistribution({
+  byLevel,
+  levels,
+  height = 220,
+}: {
+  byLevel: RiskSummary['by_level'];
+  levels?: RiskSummary['levels'];
+  height?: number;
+}) {
+  const data = levelDistribution(byLevel, (levels ?? []).map((l) => l.name ?? '').filter(Boolean));
   const total = data.reduce((s, d) => s + d.customers, 0);
   if (total === 0) return <p className="text-sm text-muted-foreground">No customers scored yet.</p>;
   return (
@@ -109,7 +117,7 @@ export function LevelDistribution({ byLevel, height = 220 }: { byLevel: RiskSumm
           </BarChart>
         </ResponsiveContainer>
       </div>
-      <dl className="mt-3 grid grid-cols-2 gap-2 sm:grid-cols-5" data-testid="level-counts">
+      <dl className="mt-3 grid grid-cols-[repeat(auto-fill,minmax(6.5rem,1fr))] gap-2" data-testid="level-counts">
         {data.map((d) => (
           <div key={d.level} className="rounded-lg border px-3 py-2">
             <dt className="flex items-center gap-1.5 truncate text-xs text-muted-foreground">

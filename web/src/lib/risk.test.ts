@@ -62,6 +62,12 @@ describe('risk levels', () => {
       ['very_high', 1],
     ]);
     expect(levelDistribution([{ level: 'low', customers: 0 }])[0].share).toBe(0);
+    const filled = levelDistribution([{ level: 'low', customers: 4 }], ['very_low', 'low', 'high']);
+    expect(filled.map((l) => [l.level, l.customers])).toEqual([
+      ['very_low', 0],
+      ['low', 4],
+      ['high', 0],
+    ]);
   });
 });
 
@@ -142,6 +148,7 @@ describe('series shaping', () => {
   it('formats probability changes as signed points', () => {
     expect(formatPoints(0.032)).toBe('+3.2 pts');
     expect(formatPoints(-0.01)).toBe('−1.0 pts');
+    expect(formatPoints(-0.0001)).toBe('±0.0 pts');
     expect(formatPoints(null)).toBe('—');
   });
 });

@@ -65,11 +65,18 @@ export interface LevelCount {
   color: string;
 }
 
-/** Level counts in low→high order with their share of the total. */
-export function levelDistribution(byLevel: { level?: string; customers?: number }[] | Record<string, number> | undefined): LevelCount[] {
+/**
+ * Level counts in low→high order with their share of the total. With
+ * `allLevels`, levels nobody is in appear with 0 (the scale stays visible).
+ */
+export function levelDistribution(
+  byLevel: { level?: string; customers?: number }[] | Record<string, number> | undefined,
+  allLevels: readonly string[] = [],
+): LevelCount[] {
   const rows: { level: string; customers: number }[] = Array.isArray(byLevel)
     ? byLevel.filter((r) => r.level).map((r) => ({ level: r.level!, customers: r.customers ?? 0 }))
     : Object.entries(byLevel ?? {}).map(([level, customers]) => ({ level, customers }));
+  for (const level of allLevels) if (!rows.some((r) => r.level === level)) rows.push({ level, customers: 0 });
   const total = rows.reduce((s, r) => s + r.customers, 0);
   return rows
     .sort((a, b) => levelRank(a.level) - levelRank(b.level))
@@ -262,7 +269,7 @@ export function toPredictAttributes(
 /** Signed probability points for display: +3.2 pts, −1.0 pts. */
 export function formatPoints(change: number | null | undefined): string {
   if (change === null || change === undefined || Number.isNaN(change)) return '—';
-  const pts = change * 100;
+  const pts = Math.round(change * 1000) / 10;
   const sign = pts > 0 ? '+' : pts < 0 ? '−' : '±';
   return `${sign}${Math.abs(pts).toFixed(1)} pts`;
 }

@@ -74,7 +74,7 @@ function RiskOverview() {
           <CardDescription>Customers in each band of the current scores.</CardDescription>
         </CardHeader>
         <CardContent>
-          <LevelDistribution byLevel={s.by_level} height={200} />
+          <LevelDistribution byLevel={s.by_level} levels={s.levels} height={200} />
         </CardContent>
       </Card>
       <Card>

@@ -199,7 +199,7 @@ export function RiskPage() {
               <CardTitle>Distribution by level</CardTitle>
             </CardHeader>
             <CardContent>
-              <LevelDistribution byLevel={s.by_level} height={200} />
+              <LevelDistribution byLevel={s.by_level} levels={s.levels} height={200} />
             </CardContent>
           </Card>
 

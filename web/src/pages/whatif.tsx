@@ -9,7 +9,7 @@ import { api, type Customer, type CustomerPage } from '@/api/client';
 import { errorMessage, useSchema } from '@/api/hooks';
 import { isNoModel, useProductionModel, type Prediction } from '@/api/ml';
 import { PageHeader } from '@/components/layout';
-import { EmptyState, ReasonBars, RiskBadge } from '@/components/risk';
+import { ChangeText, EmptyState, ReasonBars, RiskBadge } from '@/components/risk';
 import { Button } from '@/components/ui/button';
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/components/ui/card';
 import { Input } from '@/components/ui/input';
@@ -139,6 +139,16 @@ export function WhatIfPage() {
     retry: false,
   });
 
+  // The starting values' score (usually already cached from the first call).
+  const baseAttributes = schema.data && base ? toPredictAttributes(schema.data, base.values) : null;
+  const baseline = useQuery({
+    queryKey: ['whatif', baseAttributes?.attributes],
+    queryFn: () => api<Prediction>('/api/v1/predict', { method: 'POST', json: { attributes: baseAttributes!.attributes } }),
+    enabled: Boolean(baseAttributes) && Object.keys(baseAttributes?.errors ?? {}).length === 0 && Boolean(production.data),
+    staleTime: Infinity,
+    retry: false,
+  });
+
   if (schema.isSuccess && !schema.data) {
     return (
       <>
@@ -236,6 +246,12 @@ export function WhatIfPage() {
                     </span>
                     <RiskBadge level={p.risk_level} />
                   </div>
+                  {baseline.data && changed.length > 0 && (
+                    <p className="mt-2 text-sm text-muted-foreground" data-testid="whatif-delta">
+                      <ChangeText change={p.probability - baseline.data.probability} /> against {percentFormat.format(baseline.data.probability)} for{' '}
+                      {base?.source}
+                    </p>
+                  )}
                   <div className="mt-3 h-2 w-full overflow-hidden rounded-full bg-muted" aria-hidden>
                     <div className="h-full rounded-full transition-all" style={{ width: `${p.probability * 100}%`, background: levelColor(p.risk_level) }} />
                   </div>
