@@ -314,12 +314,12 @@ class SqlJobQueue final : public JobQueue {
     }
     try {
       auto sql = sessions_->borrow();
-      soci::rowset<soci::row> rows = (sql->prepare << "SELECT state, COUNT(*) FROM jobs GROUP BY state");
-      for (const auto& r : rows) {
-        const auto state = parse_job_state(r.get<std::string>(0));
-        out[state] = r.get_properties(1).get_data_type() == soci::dt_integer ? r.get<int>(1)
-                                                                             : r.get<long long>(1);
-      }
+      std::string state;
+      long long n = 0;
+      soci::statement st = (sql->prepare << "SELECT state, COUNT(*) FROM jobs GROUP BY state", soci::into(state),
+                            soci::into(n));
+      st.execute(false);
+      while (st.fetch()) out[parse_job_state(state)] = n;
       return out;
     } catch (...) {
       storage::rethrow_as_store_error("counting jobs");

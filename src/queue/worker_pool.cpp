@@ -191,10 +191,13 @@ void WorkerPool::heartbeat_loop() {
       {
         std::lock_guard al(a->mu);
         const auto since = now - a->last_beat;
-        due = since >= renew_every || (a->dirty && since >= kProgressInterval);
+        due = since >= renew_every || (a->dirty && now - a->last_progress_write >= kProgressInterval);
         progress = a->progress;
         message = a->message;
-        if (due) a->dirty = false;
+        if (due) {
+          a->dirty = false;
+          a->last_progress_write = now;
+        }
       }
       if (!due || a->lease_lost) continue;
       try {

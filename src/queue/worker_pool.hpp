@@ -115,7 +115,8 @@ struct ActiveJob {
   double progress = 0;
   std::string message;
   bool dirty = false;  // progress not yet written
-  std::chrono::steady_clock::time_point last_beat;
+  std::chrono::steady_clock::time_point last_beat;            // lease last extended
+  std::chrono::steady_clock::time_point last_progress_write;  // epoch: never
   std::atomic<bool> cancel_requested{false};
   std::atomic<bool> lease_lost{false};
   std::atomic<bool> interrupted{false};  // the pool is stopping
