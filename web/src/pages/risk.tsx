@@ -89,7 +89,7 @@ export function RiskPage() {
         title="Risk monitor"
         description={
           production.data
-            ? `Scores from model v${production.data.version} (${production.data.algorithm}). High risk from ${percentFormat.format(s?.high_risk_threshold ?? 0.6)}.`
+            ? `Production model v${production.data.version} (${production.data.algorithm}). High risk from ${percentFormat.format(s?.high_risk_threshold ?? 0.7)}.`
             : 'Current churn risk across the customer base.'
         }
         actions={
