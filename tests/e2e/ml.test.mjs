@@ -214,6 +214,18 @@ describe('models and risk in the web UI', () => {
     await page.close();
   });
 
+  it('shows the jobs page: the jobs, or why there are none', async () => {
+    const page = await signIn(browser.context, 'analyst');
+    await nav(page, 'Jobs').click();
+    await page
+      .getByRole('table', { name: 'Jobs' })
+      .or(page.getByTestId('empty-state').filter({ hasText: /No jobs yet|not enabled/ }))
+      .waitFor();
+    assert.equal(await page.getByRole('alert').count(), 0);
+    await screenshot(page, '19-jobs');
+    await page.close();
+  });
+
   it('renders the API reference from the server’s OpenAPI document', async () => {
     const page = await browser.context.newPage();
     const problems = [];

@@ -12,6 +12,7 @@ const DataPage = lazy(() => import('@/pages/data').then((m) => ({ default: m.Dat
 const RiskPage = lazy(() => import('@/pages/risk').then((m) => ({ default: m.RiskPage })));
 const WhatIfPage = lazy(() => import('@/pages/whatif').then((m) => ({ default: m.WhatIfPage })));
 const ModelsPage = lazy(() => import('@/pages/models').then((m) => ({ default: m.ModelsPage })));
+const JobsPage = lazy(() => import('@/pages/jobs').then((m) => ({ default: m.JobsPage })));
 const UsersPage = lazy(() => import('@/pages/users').then((m) => ({ default: m.UsersPage })));
 
 export function App() {
@@ -28,6 +29,7 @@ export function App() {
         <Route path="what-if" element={<WhatIfPage />} />
         <Route path="models" element={<ModelsPage />} />
         <Route path="data" element={<DataPage />} />
+        <Route path="jobs" element={<JobsPage />} />
         {isAdmin && <Route path="users" element={<UsersPage />} />}
         <Route path="*" element={<Navigate to="/" replace />} />
       </Route>
