@@ -133,7 +133,7 @@ describe('models and risk in the web UI', () => {
     const reasons = risk.getByTestId('reason');
     await reasons.first().waitFor();
     assert.ok((await reasons.count()) >= 1);
-    assert.match(await reasons.first().textContent(), /[+−]\d+\.\d pts/);
+    assert.match(await reasons.first().textContent(), /[+−](<0\.1|\d+\.\d) pts/);
     const chart = risk.getByTestId('risk-history-chart');
     assert.equal(await chart.getAttribute('data-points'), '1');
     await risk.getByRole('button', { name: 'Score now' }).click();

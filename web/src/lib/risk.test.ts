@@ -148,7 +148,8 @@ describe('series shaping', () => {
   it('formats probability changes as signed points', () => {
     expect(formatPoints(0.032)).toBe('+3.2 pts');
     expect(formatPoints(-0.01)).toBe('−1.0 pts');
-    expect(formatPoints(-0.0001)).toBe('±0.0 pts');
+    expect(formatPoints(-0.0001)).toBe('−<0.1 pts');
+    expect(formatPoints(0)).toBe('±0.0 pts');
     expect(formatPoints(null)).toBe('—');
   });
 });

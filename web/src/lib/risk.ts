@@ -266,10 +266,11 @@ export function toPredictAttributes(
   return { attributes, errors };
 }
 
-/** Signed probability points for display: +3.2 pts, −1.0 pts. */
+/** Signed probability points for display: +3.2 pts, −1.0 pts, +<0.1 pts, ±0.0 pts. */
 export function formatPoints(change: number | null | undefined): string {
   if (change === null || change === undefined || Number.isNaN(change)) return '—';
   const pts = Math.round(change * 1000) / 10;
+  if (pts === 0 && Math.abs(change) >= 1e-6) return `${change > 0 ? '+' : '−'}<0.1 pts`;
   const sign = pts > 0 ? '+' : pts < 0 ? '−' : '±';
   return `${sign}${Math.abs(pts).toFixed(1)} pts`;
 }
