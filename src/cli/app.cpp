@@ -42,6 +42,7 @@ int run(int argc, char** argv) {
   app.set_version_flag("--version", "churnwatch 0.1.0");
   Action action;
   add_serve_command(app, config, action);
+  add_worker_command(app, config, action);
   add_user_command(app, config, action);
   add_data_commands(app, config, action);
   add_migrate_command(app, config, action);

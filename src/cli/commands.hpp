@@ -12,6 +12,7 @@ namespace churnwatch::cli {
 using Action = std::function<int()>;
 
 void add_serve_command(CLI::App& app, core::Config& config, Action& action);
+void add_worker_command(CLI::App& app, core::Config& config, Action& action);
 void add_user_command(CLI::App& app, core::Config& config, Action& action);
 void add_data_commands(CLI::App& app, core::Config& config, Action& action);
 void add_migrate_command(CLI::App& app, core::Config& config, Action& action);

@@ -9,6 +9,7 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "cli/job_runtime.hpp"
 #include "cli/ml_runtime.hpp"
 #include "cli/runtime.hpp"
 #include "http/api/routes.hpp"
@@ -54,7 +55,10 @@ int run_serve(const core::Config& config) {
               << "  (shown once; change it with churnwatch user set-password)\n";
   }
 
+  auto jobs = open_job_runtime(config, *store, config.workers);
   http::ApiContext ctx{*store, accounts, customers, schema, models, scoring};
+  ctx.jobs = jobs.queue.get();
+  ctx.transfers = jobs.transfers.get();
   http::ServerOptions options;
   options.cors_origins = http::parse_origin_list(config.cors_origins);
   services::InProcessRateLimiter limiter;
@@ -79,6 +83,7 @@ int run_serve(const core::Config& config) {
   options.tls_key_file = config.tls_key;
   http::Server server(options, http::build_api_router(ctx));
   server.start();
+  if (jobs.pool) jobs.pool->start();
 
   const std::string host = options.host == "0.0.0.0" ? "127.0.0.1" : options.host;
   std::cout << "churnwatch is serving on " << (config.tls_cert.empty() ? "http" : "https") << "://" << host << ':' << server.port() << "/  (API: /api/v1, "
@@ -91,6 +96,7 @@ int run_serve(const core::Config& config) {
   std::cout << "received " << (sig == SIGINT ? "SIGINT" : "SIGTERM") << ", draining requests and stopping" << std::endl;
   server.stop(10);
   server.wait();
+  if (jobs.pool) jobs.pool->stop(std::chrono::seconds(10));
   return 0;
 }
 
@@ -104,6 +110,9 @@ void add_serve_command(CLI::App& app, core::Config& config, Action& action) {
   serve->add_option("--tls-cert", config.tls_cert, "PEM certificate chain; with --tls-key serves HTTPS (env CHURNWATCH_TLS_CERT)");
   serve->add_option("--tls-key", config.tls_key, "PEM private key for --tls-cert (env CHURNWATCH_TLS_KEY)");
   serve->add_option("--threads", config.threads, "Server threads; 0 = all cores (env CHURNWATCH_THREADS)");
+  serve->add_option("--workers", config.workers,
+                    "Background job threads in this process; 0 = none, run `churnwatch worker` (env CHURNWATCH_WORKERS)")
+      ->capture_default_str();
   serve->callback([&config, &action] { action = [&config] { return run_serve(config); }; });
 }
 

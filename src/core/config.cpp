@@ -51,6 +51,13 @@ void env_probability(const char* name, double& out) {
 
 }  // namespace
 
+std::string Config::queue_url() const {
+  if (!jobs_database_url.empty()) return jobs_database_url;
+  const std::string store = store_url();
+  const bool sqlite = store.rfind("sqlite://", 0) == 0 || store.find("://") == std::string::npos;
+  return sqlite ? "sqlite://" + data_dir + "/jobs.db" : store;
+}
+
 std::string Config::store_url() const {
   if (!database_url.empty()) return database_url;
   return "sqlite://" + data_dir + "/churnwatch.db";
@@ -68,6 +75,9 @@ Config config_from_env() {
   env_number("CHURNWATCH_ACCESS_TOKEN_TTL", c.access_token_ttl_seconds);
   env_number("CHURNWATCH_MAX_BODY_BYTES", c.max_body_bytes);
   env_number("CHURNWATCH_THREADS", c.threads);
+  env_number("CHURNWATCH_WORKERS", c.workers);
+  env_number("CHURNWATCH_JOB_LEASE_SECONDS", c.job_lease_seconds);
+  env_string("CHURNWATCH_JOBS_DATABASE_URL", c.jobs_database_url);
   env_bool("CHURNWATCH_AUTO_PROMOTE", c.auto_promote);
   env_probability("CHURNWATCH_HIGH_RISK_THRESHOLD", c.high_risk_threshold);
   env_string("CHURNWATCH_RISK_LEVELS", c.risk_levels);

@@ -20,6 +20,12 @@ struct Config {
   int access_token_ttl_seconds = 900;               // CHURNWATCH_ACCESS_TOKEN_TTL
   std::size_t max_body_bytes = 256u << 20;          // CHURNWATCH_MAX_BODY_BYTES
   int threads = 0;                                  // CHURNWATCH_THREADS; 0: all cores
+  int workers = 2;                    // CHURNWATCH_WORKERS: job threads in serve; 0: none
+  int job_lease_seconds = 60;         // CHURNWATCH_JOB_LEASE_SECONDS: a silent worker's job is retried after
+  // CHURNWATCH_JOBS_DATABASE_URL; empty: sqlite://<data_dir>/jobs.db beside a
+  // SQLite store (its long import transactions must not block job updates),
+  // the store's own database otherwise.
+  std::string jobs_database_url;
   std::string log_level = "info";                   // CHURNWATCH_LOG_LEVEL
   // CHURNWATCH_ADMIN_PASSWORD: the first admin's password; empty: random, printed once.
   std::string admin_password;
@@ -48,6 +54,8 @@ struct Config {
 
   // The store URL to open: database_url, or SQLite in the data dir.
   std::string store_url() const;
+  // The job queue URL to open (see jobs_database_url).
+  std::string queue_url() const;
 };
 
 // Defaults overridden by the CHURNWATCH_* environment variables. Throws

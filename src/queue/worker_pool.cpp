@@ -23,6 +23,23 @@ std::string default_worker_id() {
   return std::string(host) + ":" + std::to_string(::getpid()) + ":" + core::random_hex(4);
 }
 
+// The message and the first few field errors ("line 3, column 2: Age: not a
+// number"), so a failed job says where its input was wrong.
+std::string describe(const core::Error& e) {
+  constexpr std::size_t kShown = 5;
+  std::string out = e.what();
+  const auto& errors = e.errors();
+  for (std::size_t i = 0; i < errors.size() && i < kShown; ++i) {
+    const auto& fe = errors[i];
+    out += i ? "; " : ": ";
+    if (fe.line) out += "line " + std::to_string(*fe.line) + (fe.column ? ", column " + std::to_string(*fe.column) : "") + ": ";
+    if (!fe.field.empty()) out += fe.field + ": ";
+    out += fe.message;
+  }
+  if (errors.size() > kShown) out += "; ...";
+  return out;
+}
+
 }  // namespace
 
 const Job& JobContext::job() const { return active_.job; }
@@ -151,9 +168,10 @@ void WorkerPool::run(Job job) {
         spdlog::info(R"({{"msg":"job released","id":"{}","kind":"{}"}})", job.id, job.kind);
       }
     } catch (const core::Invalid& e) {
-      if (!active->lease_lost) queue_.fail(job.id, me, e.what(), false);
+      const std::string error = describe(e);
+      if (!active->lease_lost) queue_.fail(job.id, me, error, false);
       spdlog::warn(R"({{"msg":"job failed","id":"{}","kind":"{}","error":{}}})", job.id, job.kind,
-                   nlohmann::json(e.what()).dump());
+                   nlohmann::json(error).dump());
     } catch (const std::exception& e) {
       if (!active->lease_lost) {
         auto after = queue_.fail(job.id, me, e.what(), true);

@@ -14,6 +14,8 @@
 #include <string>
 
 #include "http/api/routes.hpp"
+#include "queue/worker_pool.hpp"
+#include "services/transfer_jobs.hpp"
 #include "http/server.hpp"
 #include "http/test_client.hpp"
 #include "services/accounts.hpp"
@@ -50,12 +52,20 @@ class ApiHarness {
     models_ = std::make_unique<services::ModelService>(*store_, dir_ / "models");
     scoring_ = std::make_unique<services::ScoringService>(*store_, *models_);
     ctx_ = std::make_unique<http::ApiContext>(http::ApiContext{*store_, *accounts_, *customers_, *schema_, *models_, *scoring_});
+    // Background jobs with a worker pool in the process, as serve runs them.
+    jobs_ = queue::open_job_queue((dir_ / "jobs.db").string());
+    transfers_ = std::make_unique<services::TransferJobs>(*store_, *jobs_, dir_);
+    pool_ = std::make_unique<queue::WorkerPool>(*jobs_, queue::WorkerOptions{.threads = 2, .poll_interval = std::chrono::milliseconds(20)});
+    transfers_->register_handlers(*pool_);
+    ctx_->jobs = jobs_.get();
+    ctx_->transfers = transfers_.get();
     http::ServerOptions options;
     options.port = 0;
     options.threads = 2;
     if (setup) setup(*ctx_, options);
     server_ = std::make_unique<http::Server>(options, http::build_api_router(*ctx_, &access_));
     server_->start();
+    pool_->start();
     for (const char* role : {"admin", "analyst", "viewer"}) {
       accounts_->create_user(std::string(role) + "-user", "password-" + std::string(role), role);
       tokens_[role] = login(std::string(role) + "-user", "password-" + std::string(role));
@@ -65,6 +75,10 @@ class ApiHarness {
     server_->stop(2);
     server_->wait();
     server_.reset();
+    pool_->stop(std::chrono::seconds(2));
+    pool_.reset();
+    transfers_.reset();
+    jobs_.reset();
     store_.reset();
     std::error_code ec;
     std::filesystem::remove_all(dir_, ec);
@@ -72,6 +86,8 @@ class ApiHarness {
 
   unsigned short port() const { return server_->port(); }
   storage::Store& store() { return *store_; }
+  queue::JobQueue& jobs() { return *jobs_; }
+  const std::filesystem::path& dir() const { return dir_; }
   services::Accounts& accounts() { return *accounts_; }
   services::ModelService& models() { return *models_; }
   services::ScoringService& scoring() { return *scoring_; }
@@ -114,6 +130,9 @@ class ApiHarness {
   std::unique_ptr<services::SchemaService> schema_;
   std::unique_ptr<services::ModelService> models_;
   std::unique_ptr<services::ScoringService> scoring_;
+  std::unique_ptr<queue::JobQueue> jobs_;
+  std::unique_ptr<services::TransferJobs> transfers_;
+  std::unique_ptr<queue::WorkerPool> pool_;
   std::unique_ptr<http::ApiContext> ctx_;
   std::vector<http::RouteAccess> access_;
   std::unique_ptr<http::Server> server_;

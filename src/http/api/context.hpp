@@ -8,6 +8,8 @@
 #include "services/model_service.hpp"
 #include "services/schema_service.hpp"
 #include "services/scoring_service.hpp"
+#include "services/transfer_jobs.hpp"
+#include "queue/job_queue.hpp"
 #include "storage/store.hpp"
 
 namespace churnwatch::http {
@@ -23,6 +25,10 @@ struct ApiContext {
   services::ScoringService& scoring;
   // Rate limits and sign-in lockout (http/api/security.hpp); null: none.
   ApiSecurity* security = nullptr;
+  // Background jobs (queue/); null: the job routes answer 503 and imports
+  // run only synchronously.
+  queue::JobQueue* jobs = nullptr;
+  services::TransferJobs* transfers = nullptr;
 };
 
 }  // namespace churnwatch::http

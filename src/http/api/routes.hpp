@@ -10,6 +10,11 @@ void add_auth_routes(ApiRouter& api, ApiContext& ctx);
 void add_customer_routes(ApiRouter& api, ApiContext& ctx);
 void add_schema_routes(ApiRouter& api, ApiContext& ctx);
 void add_transfer_routes(ApiRouter& api, ApiContext& ctx);
+void add_job_routes(ApiRouter& api, ApiContext& ctx);
+
+// 202 Accepted with Location: /api/v1/jobs/<id> and the job: the answer to a
+// request that started a background job.
+Response job_accepted(const queue::Job& job);
 void add_system_routes(ApiRouter& api, ApiContext& ctx);
 void add_audit_routes(ApiRouter& api, ApiContext& ctx);
 void add_model_routes(ApiRouter& api, ApiContext& ctx);

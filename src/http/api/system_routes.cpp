@@ -43,6 +43,7 @@ Router build_api_router(ApiContext& ctx, std::vector<RouteAccess>* access) {
   add_audit_routes(api, ctx);
   add_schema_routes(api, ctx);
   add_transfer_routes(api, ctx);
+  add_job_routes(api, ctx);
   add_customer_routes(api, ctx);
   add_model_routes(api, ctx);
   add_risk_routes(api, ctx);

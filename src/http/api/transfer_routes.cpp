@@ -21,11 +21,25 @@ storage::WriteMode parse_mode(const Request& req) {
   throw core::Invalid("unknown import mode", {{"mode", "must be insert, upsert or replace"}});
 }
 
+services::JobRequest job_request(const Request& req) {
+  return {std::string(req.header("idempotency-key")), req.username};
+}
+
 }  // namespace
 
 void add_transfer_routes(ApiRouter& api, ApiContext& ctx) {
   api.route("POST", "/api/v1/customers/import", AccessLevel::kAnalyst, [&ctx](Request& req) {
     auto upload = csv_upload(req);
+    if (req.query_param("async").value_or("false") == "true") {
+      if (!ctx.transfers) throw core::Unavailable("background jobs are not enabled on this server");
+      std::optional<nlohmann::json> schema;
+      if (upload.schema_json) {
+        schema = nlohmann::json::parse(*upload.schema_json);
+        schema->get<core::DatasetSchema>().validate();
+      }
+      return job_accepted(ctx.transfers->start_import(upload.csv, parse_mode(req), upload.filename, schema,
+                                                      job_request(req)));
+    }
     services::ImportOptions options;
     options.mode = parse_mode(req);
     options.source = upload.filename;
@@ -55,6 +69,18 @@ void add_transfer_routes(ApiRouter& api, ApiContext& ctx) {
       services::export_customers(store, query, format, sink);
     });
     return r;
+  });
+
+  // The same export as a background job; the file is fetched from
+  // GET /api/v1/jobs/{id}/download once the job succeeded.
+  api.route("POST", "/api/v1/customers/export", AccessLevel::kViewer, [&ctx](Request& req) {
+    if (!ctx.transfers) throw core::Unavailable("background jobs are not enabled on this server");
+    auto format = services::parse_export_format(req.query_param("format").value_or("csv"));
+    services::QueryParams filters;
+    for (const auto& [name, value] : req.query) {
+      if (name != "format") filters.emplace_back(name, value);
+    }
+    return job_accepted(ctx.transfers->start_export(format, filters, job_request(req)));
   });
 }
 
