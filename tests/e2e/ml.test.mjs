@@ -123,8 +123,17 @@ describe('models and risk in the web UI', () => {
     await page.waitForFunction(() => document.querySelector('table[aria-busy="false"]') !== null);
     const levels = await table.getByTestId('risk-badge').evaluateAll((els) => els.map((e) => e.getAttribute('data-level')));
     for (const l of levels) assert.ok(l === 'high' || l === 'very_high', l);
+    await screenshot(page, '13-customers-risk-filter');
     await page.getByRole('checkbox', { name: 'High', exact: true }).click();
     await page.getByRole('checkbox', { name: 'Very high', exact: true }).click();
+    // At least 50 %: every probability shown is 50 % or more.
+    await page.getByLabel('Minimum churn probability (percent)').fill('50');
+    await page.waitForFunction(() => new URL(location.href).searchParams.get('filters')?.includes('"min":"0.5"'));
+    await page.waitForFunction(() => document.querySelector('table[aria-busy="false"]') !== null);
+    const atLeast = (await table.getByTestId('risk-badge').allTextContents()).map((t) => percent(t.match(/[\d.]+%/)[0]));
+    assert.ok(atLeast.length > 0);
+    for (const p of atLeast) assert.ok(p >= 0.5 - 0.0005, String(p));
+    await page.getByLabel('Minimum churn probability (percent)').fill('');
     await page.getByRole('button', { name: 'Filters' }).click();
 
     await table.locator('tbody a').first().click();
