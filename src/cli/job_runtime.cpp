@@ -8,10 +8,11 @@ namespace churnwatch::cli {
 
 namespace {
 
-void add_test_kinds(queue::WorkerPool& pool) {
-  const char* flag = std::getenv("CHURNWATCH_TEST_JOB_KINDS");
-  if (!flag || std::string_view(flag) != "1") return;
-  pool.add("sleep", [](const queue::Job& job, queue::JobContext& ctx) {
+void add_test_kinds(queue::WorkerPool &pool) {
+  const char *flag = std::getenv("CHURNWATCH_TEST_JOB_KINDS");
+  if (!flag || std::string_view(flag) != "1")
+    return;
+  pool.add("sleep", [](const queue::Job &job, queue::JobContext &ctx) {
     const int ms = job.payload.value("ms", 1000);
     for (int done = 0; done < ms; done += 10) {
       ctx.progress(static_cast<double>(done) / ms, "sleeping");
@@ -21,13 +22,16 @@ void add_test_kinds(queue::WorkerPool& pool) {
   });
 }
 
-}  // namespace
+} // namespace
 
-JobRuntime open_job_runtime(const core::Config& config, storage::Store& store, int threads) {
+JobRuntime open_job_runtime(const core::Config &config, storage::Store &store,
+                            int threads) {
   JobRuntime rt;
   rt.queue = queue::open_job_queue(config.queue_url());
-  rt.transfers = std::make_unique<services::TransferJobs>(store, *rt.queue, config.data_dir);
-  if (threads <= 0) return rt;
+  rt.transfers = std::make_unique<services::TransferJobs>(store, *rt.queue,
+                                                          config.data_dir);
+  if (threads <= 0)
+    return rt;
   queue::WorkerOptions options;
   options.threads = static_cast<std::size_t>(threads);
   options.lease = std::chrono::seconds(std::max(1, config.job_lease_seconds));
@@ -37,4 +41,4 @@ JobRuntime open_job_runtime(const core::Config& config, storage::Store& store, i
   return rt;
 }
 
-}  // namespace churnwatch::cli
+} // namespace churnwatch::cli

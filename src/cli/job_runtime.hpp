@@ -1,7 +1,8 @@
 // Background jobs as serve and worker set them up: the queue chosen from the
 // configuration, the worker pool and the handler of every job kind. A new
 // kind is one line where the pool is built (job_runtime.cpp):
-//   pool.add("train", [&](const queue::Job& job, queue::JobContext& ctx) { ... });
+//   pool.add("train", [&](const queue::Job& job, queue::JobContext& ctx) { ...
+//   });
 #pragma once
 
 #include <memory>
@@ -17,7 +18,8 @@ namespace churnwatch::cli {
 struct JobRuntime {
   std::unique_ptr<queue::JobQueue> queue;
   std::unique_ptr<services::TransferJobs> transfers;
-  std::unique_ptr<queue::WorkerPool> pool;  // not started; null when `threads` is 0
+  std::unique_ptr<queue::WorkerPool>
+      pool; // not started; null when `threads` is 0
 };
 
 // Opens the queue at config.queue_url() and, when threads > 0, a pool of that
@@ -25,6 +27,7 @@ struct JobRuntime {
 // CHURNWATCH_TEST_JOB_KINDS=1, also the test-only kind "sleep" (payload
 // {"ms": n}: reports progress for n milliseconds, then succeeds), used by
 // tests that need a job of known length.
-JobRuntime open_job_runtime(const core::Config& config, storage::Store& store, int threads);
+JobRuntime open_job_runtime(const core::Config &config, storage::Store &store,
+                            int threads);
 
-}  // namespace churnwatch::cli
+} // namespace churnwatch::cli

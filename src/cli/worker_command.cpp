@@ -14,7 +14,7 @@
 namespace churnwatch::cli {
 namespace {
 
-int run_worker(const core::Config& config, int threads) {
+int run_worker(const core::Config &config, int threads) {
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
@@ -25,28 +25,37 @@ int run_worker(const core::Config& config, int threads) {
   auto jobs = open_job_runtime(config, *store, std::max(1, threads));
   jobs.pool->start();
   std::string kinds;
-  for (const auto& k : jobs.pool->kinds()) kinds += (kinds.empty() ? "" : ", ") + k;
-  std::cout << "churnwatch worker " << jobs.pool->worker_id() << " is running " << kinds << " jobs on "
-            << std::max(1, threads) << " threads (queue: " << config.queue_url() << ")" << std::endl;
+  for (const auto &k : jobs.pool->kinds())
+    kinds += (kinds.empty() ? "" : ", ") + k;
+  std::cout << "churnwatch worker " << jobs.pool->worker_id() << " is running "
+            << kinds << " jobs on " << std::max(1, threads)
+            << " threads (queue: " << config.queue_url() << ")" << std::endl;
 
   int sig = 0;
   sigwait(&signals, &sig);
   std::cout << "received " << (sig == SIGINT ? "SIGINT" : "SIGTERM")
-            << ", finishing running jobs (unfinished ones go back to the queue)" << std::endl;
+            << ", finishing running jobs (unfinished ones go back to the queue)"
+            << std::endl;
   jobs.pool->stop(std::chrono::seconds(10));
   return 0;
 }
 
-}  // namespace
+} // namespace
 
-void add_worker_command(CLI::App& app, core::Config& config, Action& action) {
-  auto* cmd = app.add_subcommand("worker", "Run background jobs (import, export, ...) from the queue");
+void add_worker_command(CLI::App &app, core::Config &config, Action &action) {
+  auto *cmd = app.add_subcommand(
+      "worker", "Run background jobs (import, export, ...) from the queue");
   add_store_options(*cmd, config);
-  cmd->add_option("--threads", config.workers, "Jobs run at once (env CHURNWATCH_WORKERS)")->capture_default_str();
-  cmd->add_option("--lease-seconds", config.job_lease_seconds,
-                  "A job whose worker is silent this long is retried elsewhere (env CHURNWATCH_JOB_LEASE_SECONDS)")
+  cmd->add_option("--threads", config.workers,
+                  "Jobs run at once (env CHURNWATCH_WORKERS)")
       ->capture_default_str();
-  cmd->callback([&config, &action] { action = [&config] { return run_worker(config, config.workers); }; });
+  cmd->add_option("--lease-seconds", config.job_lease_seconds,
+                  "A job whose worker is silent this long is retried elsewhere "
+                  "(env CHURNWATCH_JOB_LEASE_SECONDS)")
+      ->capture_default_str();
+  cmd->callback([&config, &action] {
+    action = [&config] { return run_worker(config, config.workers); };
+  });
 }
 
-}  // namespace churnwatch::cli
+} // namespace churnwatch::cli

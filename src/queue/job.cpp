@@ -12,34 +12,47 @@ namespace {
 constexpr std::chrono::milliseconds kRetryBase{2000};
 constexpr std::chrono::milliseconds kRetryCap{5 * 60 * 1000};
 
-nlohmann::json or_null(const std::string& s) { return s.empty() ? nlohmann::json() : nlohmann::json(s); }
+nlohmann::json or_null(const std::string &s) {
+  return s.empty() ? nlohmann::json() : nlohmann::json(s);
+}
 
-}  // namespace
+} // namespace
 
 std::string_view to_string(JobState s) {
   switch (s) {
-    case JobState::kQueued: return "queued";
-    case JobState::kRunning: return "running";
-    case JobState::kSucceeded: return "succeeded";
-    case JobState::kFailed: return "failed";
-    case JobState::kCancelled: return "cancelled";
-    case JobState::kDead: return "dead";
+  case JobState::kQueued:
+    return "queued";
+  case JobState::kRunning:
+    return "running";
+  case JobState::kSucceeded:
+    return "succeeded";
+  case JobState::kFailed:
+    return "failed";
+  case JobState::kCancelled:
+    return "cancelled";
+  case JobState::kDead:
+    return "dead";
   }
   return "queued";
 }
 
 JobState parse_job_state(std::string_view s) {
-  for (auto st : {JobState::kQueued, JobState::kRunning, JobState::kSucceeded, JobState::kFailed,
-                  JobState::kCancelled, JobState::kDead}) {
-    if (to_string(st) == s) return st;
+  for (auto st : {JobState::kQueued, JobState::kRunning, JobState::kSucceeded,
+                  JobState::kFailed, JobState::kCancelled, JobState::kDead}) {
+    if (to_string(st) == s)
+      return st;
   }
-  throw core::Invalid("unknown job state '" + std::string(s) + "'",
-                      {{"state", "must be queued, running, succeeded, failed, cancelled or dead"}});
+  throw core::Invalid(
+      "unknown job state '" + std::string(s) + "'",
+      {{"state",
+        "must be queued, running, succeeded, failed, cancelled or dead"}});
 }
 
-bool is_terminal(JobState s) { return s != JobState::kQueued && s != JobState::kRunning; }
+bool is_terminal(JobState s) {
+  return s != JobState::kQueued && s != JobState::kRunning;
+}
 
-void to_json(nlohmann::json& j, const Job& job) {
+void to_json(nlohmann::json &j, const Job &job) {
   j = {{"id", job.id},
        {"kind", job.kind},
        {"state", to_string(job.state)},
@@ -63,10 +76,13 @@ void to_json(nlohmann::json& j, const Job& job) {
 
 std::chrono::milliseconds retry_delay(int attempts, double jitter) {
   const int doublings = std::clamp(attempts - 1, 0, 20);
-  const auto full = std::min(kRetryCap, std::chrono::milliseconds(kRetryBase.count() * (1LL << doublings)));
+  const auto full =
+      std::min(kRetryCap, std::chrono::milliseconds(kRetryBase.count() *
+                                                    (1LL << doublings)));
   const auto half = full / 2;
-  return half + std::chrono::milliseconds(
-                    static_cast<long long>(std::clamp(jitter, 0.0, 1.0) * static_cast<double>(half.count())));
+  return half +
+         std::chrono::milliseconds(static_cast<long long>(
+             std::clamp(jitter, 0.0, 1.0) * static_cast<double>(half.count())));
 }
 
-}  // namespace churnwatch::queue
+} // namespace churnwatch::queue

@@ -17,7 +17,14 @@
 
 namespace churnwatch::queue {
 
-enum class JobState { kQueued, kRunning, kSucceeded, kFailed, kCancelled, kDead };
+enum class JobState {
+  kQueued,
+  kRunning,
+  kSucceeded,
+  kFailed,
+  kCancelled,
+  kDead
+};
 
 std::string_view to_string(JobState s);
 // Parses "queued", "running", ...; throws core::Invalid otherwise.
@@ -29,27 +36,27 @@ struct Job {
   std::string id;
   std::string kind;
   JobState state = JobState::kQueued;
-  double progress = 0;  // [0, 1], as last reported by the worker
-  std::string message;  // the worker's last progress message
-  int attempts = 0;     // claims so far (a crashed worker's attempt counts)
+  double progress = 0; // [0, 1], as last reported by the worker
+  std::string message; // the worker's last progress message
+  int attempts = 0;    // claims so far (a crashed worker's attempt counts)
   int max_attempts = 3;
   nlohmann::json payload = nlohmann::json::object();
-  nlohmann::json result;  // null until succeeded
-  std::string error;      // the last failure's message
+  nlohmann::json result; // null until succeeded
+  std::string error;     // the last failure's message
   std::string idempotency_key;
   std::string created_by;
   // ISO 8601 UTC with milliseconds; "" when not (yet) set.
   std::string created_at;
-  std::string started_at;  // first claim
+  std::string started_at; // first claim
   std::string finished_at;
-  std::string run_after;  // not claimable before this time
+  std::string run_after; // not claimable before this time
   bool cancel_requested = false;
-  std::string lease_owner;  // worker id holding the job while running
+  std::string lease_owner; // worker id holding the job while running
   std::string lease_expires_at;
 };
 
 // The API form: every field; empty timestamps and keys as null.
-void to_json(nlohmann::json& j, const Job& job);
+void to_json(nlohmann::json &j, const Job &job);
 
 // Delay before retry number `attempts` (the attempts already made, >= 1):
 // exponential from 2 s, doubling, capped at 5 min, with "equal jitter"
@@ -57,4 +64,4 @@ void to_json(nlohmann::json& j, const Job& job);
 // `jitter` is a number in [0, 1).
 std::chrono::milliseconds retry_delay(int attempts, double jitter);
 
-}  // namespace churnwatch::queue
+} // namespace churnwatch::queue

@@ -31,7 +31,7 @@ struct EnqueueOptions {
   // Enqueuing again with the same key and kind returns the job the first call
   // created instead of a new one (whatever its state). Empty: no key.
   std::string idempotency_key;
-  int max_attempts = 3;  // >= 1
+  int max_attempts = 3; // >= 1
   std::string created_by;
   // Not claimable before this moment; nullopt: at once.
   std::optional<std::chrono::system_clock::time_point> run_after;
@@ -42,26 +42,27 @@ struct EnqueueOptions {
 
 struct JobFilter {
   std::optional<JobState> state;
-  std::string kind;  // empty: any
+  std::string kind; // empty: any
   std::int64_t limit = 50;
   std::int64_t offset = 0;
 };
 
 struct JobPage {
-  std::vector<Job> items;  // newest first
-  std::int64_t total = 0;  // matches ignoring limit/offset
+  std::vector<Job> items; // newest first
+  std::int64_t total = 0; // matches ignoring limit/offset
 };
 
 class JobQueue {
- public:
+public:
   virtual ~JobQueue() = default;
 
   // Stores a queued job and returns it; see EnqueueOptions for the key.
   // Throws Invalid for an empty kind or max_attempts < 1.
-  virtual Job enqueue(std::string_view kind, const nlohmann::json& payload, const EnqueueOptions& options) = 0;
+  virtual Job enqueue(std::string_view kind, const nlohmann::json &payload,
+                      const EnqueueOptions &options) = 0;
 
   virtual std::optional<Job> get(std::string_view id) = 0;
-  virtual JobPage list(const JobFilter& filter) = 0;
+  virtual JobPage list(const JobFilter &filter) = 0;
 
   // Takes the oldest runnable job of one of `kinds` (empty: any kind): a
   // queued job whose run_after has passed, or a running job whose lease has
@@ -69,26 +70,31 @@ class JobQueue {
   // attempt and returns it; nullopt when none is runnable. An expired job
   // that was asked to cancel becomes cancelled instead, and one that already
   // used all its attempts becomes dead; neither is returned.
-  virtual std::optional<Job> claim(std::string_view worker_id, const std::vector<std::string>& kinds,
+  virtual std::optional<Job> claim(std::string_view worker_id,
+                                   const std::vector<std::string> &kinds,
                                    std::chrono::milliseconds lease) = 0;
 
   // Records progress in [0, 1] and a message and extends the lease to
   // now + `lease`. Returns whether cancellation was requested. Throws
   // Conflict when `worker_id` no longer holds the job (its lease expired and
   // another worker claimed it, or it finished), NotFound for an unknown id.
-  virtual bool heartbeat(std::string_view id, std::string_view worker_id, double progress,
-                         std::string_view message, std::chrono::milliseconds lease) = 0;
+  virtual bool heartbeat(std::string_view id, std::string_view worker_id,
+                         double progress, std::string_view message,
+                         std::chrono::milliseconds lease) = 0;
 
   // The holder's outcomes; each throws Conflict when `worker_id` does not
   // hold the job and NotFound for an unknown id.
   // running -> succeeded, progress 1, with `result`.
-  virtual void complete(std::string_view id, std::string_view worker_id, const nlohmann::json& result) = 0;
+  virtual void complete(std::string_view id, std::string_view worker_id,
+                        const nlohmann::json &result) = 0;
   // running -> queued with run_after = now + retry_delay() when `retryable`
   // and attempts remain; else dead (retryable) or failed (not retryable).
   // Returns the job as stored afterwards.
-  virtual Job fail(std::string_view id, std::string_view worker_id, std::string_view error, bool retryable) = 0;
+  virtual Job fail(std::string_view id, std::string_view worker_id,
+                   std::string_view error, bool retryable) = 0;
   // running -> cancelled, after the holder saw cancel_requested.
-  virtual void finish_cancelled(std::string_view id, std::string_view worker_id) = 0;
+  virtual void finish_cancelled(std::string_view id,
+                                std::string_view worker_id) = 0;
   // running -> queued, runnable at once, without counting the attempt: the
   // holder is stopping and did not finish.
   virtual void release(std::string_view id, std::string_view worker_id) = 0;
@@ -108,9 +114,9 @@ class JobQueue {
 // ("sqlite:///abs/jobs.db", "sqlite://rel.db", a plain path). Creates its
 // tables when missing. Throws Invalid for an unknown scheme, Unavailable
 // when it cannot open.
-std::unique_ptr<JobQueue> open_job_queue(const std::string& url);
+std::unique_ptr<JobQueue> open_job_queue(const std::string &url);
 
 // A fresh random job id (32 hex digits).
 std::string new_job_id();
 
-}  // namespace churnwatch::queue
+} // namespace churnwatch::queue

@@ -16,74 +16,87 @@ namespace {
 constexpr std::size_t kSessions = 2;
 
 // Lock waits: several worker processes take turns on the write lock.
-constexpr const char* kPragmas =
-    "PRAGMA busy_timeout = 10000;"
-    "PRAGMA synchronous = NORMAL;";
+constexpr const char *kPragmas = "PRAGMA busy_timeout = 10000;"
+                                 "PRAGMA synchronous = NORMAL;";
 
-std::unique_ptr<soci::session> open_sqlite_session(const std::string& path) {
-  std::string connect = path.find('=') == std::string::npos ? path : "db=\"" + path + "\"";
+std::unique_ptr<soci::session> open_sqlite_session(const std::string &path) {
+  std::string connect =
+      path.find('=') == std::string::npos ? path : "db=\"" + path + "\"";
   std::unique_ptr<soci::session> sql;
   try {
     sql = std::make_unique<soci::session>(*soci::factory_sqlite3(), connect);
-  } catch (const soci::soci_error& e) {
+  } catch (const soci::soci_error &e) {
     spdlog::warn("cannot open the job queue file '{}': {}", path, e.what());
     throw core::Unavailable("cannot open the job queue file '" + path + "'");
   }
-  auto* db = static_cast<soci::sqlite3_session_backend*>(sql->get_backend())->conn_;
-  char* err = nullptr;
+  auto *db =
+      static_cast<soci::sqlite3_session_backend *>(sql->get_backend())->conn_;
+  char *err = nullptr;
   int rc = sqlite_api::sqlite3_exec(db, kPragmas, nullptr, nullptr, &err);
   std::string detail = err ? err : "";
   sqlite_api::sqlite3_free(err);
-  if (rc != SQLITE_OK) storage::throw_sqlite_error(rc, "opening '" + path + "'", detail);
+  if (rc != SQLITE_OK)
+    storage::throw_sqlite_error(rc, "opening '" + path + "'", detail);
   return sql;
 }
 
-std::unique_ptr<JobQueue> open_sqlite_job_queue(const std::string& path) {
+std::unique_ptr<JobQueue> open_sqlite_job_queue(const std::string &path) {
   auto first = open_sqlite_session(path);
   try {
     std::string mode;
     *first << "PRAGMA journal_mode = WAL", soci::into(mode);
-    if (mode != "wal") throw core::Unavailable("cannot switch the job queue '" + path + "' to WAL mode");
+    if (mode != "wal")
+      throw core::Unavailable("cannot switch the job queue '" + path +
+                              "' to WAL mode");
   } catch (...) {
     storage::rethrow_as_store_error("opening '" + path + "'");
   }
   const storage::SqlDialect dialect(storage::Dialect::kSqlite);
   apply_queue_migrations(*first, dialect);
-  auto sessions = std::make_unique<storage::SessionPool>(kSessions, [&]() -> std::unique_ptr<soci::session> {
-    if (first) return std::move(first);
-    return open_sqlite_session(path);
-  });
+  auto sessions = std::make_unique<storage::SessionPool>(
+      kSessions, [&]() -> std::unique_ptr<soci::session> {
+        if (first)
+          return std::move(first);
+        return open_sqlite_session(path);
+      });
   return make_sql_job_queue(dialect, std::move(sessions));
 }
 
-std::string scheme_of(const std::string& url) {
+std::string scheme_of(const std::string &url) {
   auto pos = url.find("://");
-  if (pos == std::string::npos || pos == 0) return "";
+  if (pos == std::string::npos || pos == 0)
+    return "";
   for (std::size_t i = 0; i < pos; ++i) {
     unsigned char c = static_cast<unsigned char>(url[i]);
-    bool ok = std::isalpha(c) || (i > 0 && (std::isdigit(c) || c == '+' || c == '-' || c == '.'));
-    if (!ok) return "";
+    bool ok = std::isalpha(c) ||
+              (i > 0 && (std::isdigit(c) || c == '+' || c == '-' || c == '.'));
+    if (!ok)
+      return "";
   }
   return url.substr(0, pos);
 }
 
-}  // namespace
+} // namespace
 
-std::unique_ptr<JobQueue> open_job_queue(const std::string& url) {
+std::unique_ptr<JobQueue> open_job_queue(const std::string &url) {
   const std::string scheme = scheme_of(url);
   if (scheme.empty()) {
-    if (url.empty()) throw core::Invalid("the job queue URL is empty");
+    if (url.empty())
+      throw core::Invalid("the job queue URL is empty");
     return open_sqlite_job_queue(url);
   }
   if (scheme == "sqlite") {
     std::string path = url.substr(scheme.size() + 3);
-    if (path.empty()) throw core::Invalid("the job queue URL '" + url + "' names no file");
+    if (path.empty())
+      throw core::Invalid("the job queue URL '" + url + "' names no file");
     return open_sqlite_job_queue(path);
   }
   if (scheme == "postgresql" || scheme == "postgres") {
-    throw core::Invalid("PostgreSQL support is not built yet; use a sqlite:// database URL for now");
+    throw core::Invalid("PostgreSQL support is not built yet; use a sqlite:// "
+                        "database URL for now");
   }
-  throw core::Invalid("unsupported job queue URL scheme '" + scheme + "'; use sqlite:// or postgresql://");
+  throw core::Invalid("unsupported job queue URL scheme '" + scheme +
+                      "'; use sqlite:// or postgresql://");
 }
 
-}  // namespace churnwatch::queue
+} // namespace churnwatch::queue

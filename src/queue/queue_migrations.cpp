@@ -11,65 +11,75 @@ namespace churnwatch::queue {
 
 namespace {
 
-std::vector<std::string> step1_jobs(const storage::SqlDialect& d) {
+std::vector<std::string> step1_jobs(const storage::SqlDialect &d) {
   // Optional text columns are '' when unset, so every column is NOT NULL and
   // reads need no null indicators. Times are ISO 8601 UTC text of one fixed
   // width, so they compare correctly as strings in both dialects.
   return {
       "CREATE TABLE jobs ("
-      " seq " + d.auto_id_column() + ","
-      " id TEXT NOT NULL UNIQUE,"
-      " kind TEXT NOT NULL,"
-      " state TEXT NOT NULL,"
-      " progress DOUBLE PRECISION NOT NULL DEFAULT 0,"
-      " message TEXT NOT NULL DEFAULT '',"
-      " attempts INTEGER NOT NULL DEFAULT 0,"
-      " max_attempts INTEGER NOT NULL,"
-      " payload TEXT NOT NULL,"
-      " result TEXT NOT NULL DEFAULT 'null',"
-      " error TEXT NOT NULL DEFAULT '',"
-      " idempotency_key TEXT NOT NULL DEFAULT '',"
-      " created_by TEXT NOT NULL DEFAULT '',"
-      " created_at TEXT NOT NULL,"
-      " started_at TEXT NOT NULL DEFAULT '',"
-      " finished_at TEXT NOT NULL DEFAULT '',"
-      " run_after TEXT NOT NULL,"
-      " cancel_requested INTEGER NOT NULL DEFAULT 0,"
-      " lease_owner TEXT NOT NULL DEFAULT '',"
-      " lease_expires_at TEXT NOT NULL DEFAULT '')",
-      "CREATE UNIQUE INDEX jobs_idempotency ON jobs (kind, idempotency_key) WHERE idempotency_key <> ''",
+      " seq " +
+          d.auto_id_column() +
+          ","
+          " id TEXT NOT NULL UNIQUE,"
+          " kind TEXT NOT NULL,"
+          " state TEXT NOT NULL,"
+          " progress DOUBLE PRECISION NOT NULL DEFAULT 0,"
+          " message TEXT NOT NULL DEFAULT '',"
+          " attempts INTEGER NOT NULL DEFAULT 0,"
+          " max_attempts INTEGER NOT NULL,"
+          " payload TEXT NOT NULL,"
+          " result TEXT NOT NULL DEFAULT 'null',"
+          " error TEXT NOT NULL DEFAULT '',"
+          " idempotency_key TEXT NOT NULL DEFAULT '',"
+          " created_by TEXT NOT NULL DEFAULT '',"
+          " created_at TEXT NOT NULL,"
+          " started_at TEXT NOT NULL DEFAULT '',"
+          " finished_at TEXT NOT NULL DEFAULT '',"
+          " run_after TEXT NOT NULL,"
+          " cancel_requested INTEGER NOT NULL DEFAULT 0,"
+          " lease_owner TEXT NOT NULL DEFAULT '',"
+          " lease_expires_at TEXT NOT NULL DEFAULT '')",
+      "CREATE UNIQUE INDEX jobs_idempotency ON jobs (kind, idempotency_key) "
+      "WHERE idempotency_key <> ''",
       "CREATE INDEX jobs_runnable ON jobs (state, run_after)",
   };
 }
 
 struct Step {
   int version;
-  std::vector<std::string> (*statements)(const storage::SqlDialect& d);
+  std::vector<std::string> (*statements)(const storage::SqlDialect &d);
 };
 
 const Step kSteps[] = {{1, step1_jobs}};
 
-int applied_version(soci::session& sql) {
+int applied_version(soci::session &sql) {
   int v = 0;
-  sql << "SELECT COALESCE(MAX(version), 0) FROM queue_migrations", soci::into(v);
+  sql << "SELECT COALESCE(MAX(version), 0) FROM queue_migrations",
+      soci::into(v);
   return v;
 }
 
-}  // namespace
+} // namespace
 
-void apply_queue_migrations(soci::session& sql, const storage::SqlDialect& dialect) {
+void apply_queue_migrations(soci::session &sql,
+                            const storage::SqlDialect &dialect) {
   try {
-    sql << "CREATE TABLE IF NOT EXISTS queue_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)";
-    for (const auto& step : kSteps) {
-      if (applied_version(sql) >= step.version) continue;
+    sql << "CREATE TABLE IF NOT EXISTS queue_migrations (version INTEGER "
+           "PRIMARY KEY, applied_at TEXT NOT NULL)";
+    for (const auto &step : kSteps) {
+      if (applied_version(sql) >= step.version)
+        continue;
       sql << dialect.begin_write();
       try {
-        // Checked again under the write lock: another process may have just applied it.
+        // Checked again under the write lock: another process may have just
+        // applied it.
         if (applied_version(sql) < step.version) {
-          for (const auto& s : step.statements(dialect)) sql << s;
+          for (const auto &s : step.statements(dialect))
+            sql << s;
           const std::string now = core::now_iso8601();
-          sql << "INSERT INTO queue_migrations (version, applied_at) VALUES (:p1, :p2)", soci::use(step.version),
-              soci::use(now);
+          sql << "INSERT INTO queue_migrations (version, applied_at) VALUES "
+                 "(:p1, :p2)",
+              soci::use(step.version), soci::use(now);
         }
         sql << "COMMIT";
       } catch (...) {
@@ -85,4 +95,4 @@ void apply_queue_migrations(soci::session& sql, const storage::SqlDialect& diale
   }
 }
 
-}  // namespace churnwatch::queue
+} // namespace churnwatch::queue

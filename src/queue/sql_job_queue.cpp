@@ -16,9 +16,11 @@ using storage::SqlParam;
 using storage::SqlParams;
 using Clock = std::chrono::system_clock;
 
-constexpr const char* kColumns =
-    "id, kind, state, progress, message, attempts, max_attempts, payload, result, error,"
-    " idempotency_key, created_by, created_at, started_at, finished_at, run_after,"
+constexpr const char *kColumns =
+    "id, kind, state, progress, message, attempts, max_attempts, payload, "
+    "result, error,"
+    " idempotency_key, created_by, created_at, started_at, finished_at, "
+    "run_after,"
     " cancel_requested, lease_owner, lease_expires_at";
 
 struct JobRow {
@@ -31,7 +33,7 @@ struct JobRow {
   int cancel_requested = 0;
   std::string lease_owner, lease_expires_at;
 
-  void bind(soci::statement& st) {
+  void bind(soci::statement &st) {
     st.exchange(soci::into(id));
     st.exchange(soci::into(kind));
     st.exchange(soci::into(state));
@@ -78,7 +80,8 @@ struct JobRow {
   }
 };
 
-std::vector<Job> query_jobs(soci::session& sql, const std::string& text, SqlParams& params) {
+std::vector<Job> query_jobs(soci::session &sql, const std::string &text,
+                            SqlParams &params) {
   std::vector<Job> out;
   JobRow row;
   soci::statement st(sql);
@@ -88,12 +91,13 @@ std::vector<Job> query_jobs(soci::session& sql, const std::string& text, SqlPara
   st.prepare(text);
   st.define_and_bind();
   st.execute(false);
-  while (st.fetch()) out.push_back(row.to_job());
+  while (st.fetch())
+    out.push_back(row.to_job());
   return out;
 }
 
 // Runs a write statement; returns the rows it changed.
-long long exec(soci::session& sql, const std::string& text, SqlParams& params) {
+long long exec(soci::session &sql, const std::string &text, SqlParams &params) {
   soci::statement st(sql);
   storage::bind_params(st, params.values());
   st.alloc();
@@ -103,10 +107,14 @@ long long exec(soci::session& sql, const std::string& text, SqlParams& params) {
   return st.get_affected_rows();
 }
 
-std::optional<Job> find(soci::session& sql, std::string_view id) {
+std::optional<Job> find(soci::session &sql, std::string_view id) {
   SqlParams p;
-  auto jobs = query_jobs(sql, std::string("SELECT ") + kColumns + " FROM jobs WHERE id = " + p.add(std::string(id)), p);
-  if (jobs.empty()) return std::nullopt;
+  auto jobs = query_jobs(sql,
+                         std::string("SELECT ") + kColumns +
+                             " FROM jobs WHERE id = " + p.add(std::string(id)),
+                         p);
+  if (jobs.empty())
+    return std::nullopt;
   return jobs.front();
 }
 
@@ -118,26 +126,36 @@ double jitter() {
 }
 
 class SqlJobQueue final : public JobQueue {
- public:
-  SqlJobQueue(storage::SqlDialect dialect, std::unique_ptr<storage::SessionPool> sessions)
+public:
+  SqlJobQueue(storage::SqlDialect dialect,
+              std::unique_ptr<storage::SessionPool> sessions)
       : dialect_(dialect), sessions_(std::move(sessions)) {}
 
-  Job enqueue(std::string_view kind, const nlohmann::json& payload, const EnqueueOptions& o) override {
-    if (kind.empty()) throw core::Invalid("a job needs a kind", {{"kind", "must not be empty"}});
-    if (o.max_attempts < 1) throw core::Invalid("max_attempts must be at least 1", {{"max_attempts", ">= 1"}});
-    return guarded("enqueuing a job", [&](soci::session& sql) {
+  Job enqueue(std::string_view kind, const nlohmann::json &payload,
+              const EnqueueOptions &o) override {
+    if (kind.empty())
+      throw core::Invalid("a job needs a kind",
+                          {{"kind", "must not be empty"}});
+    if (o.max_attempts < 1)
+      throw core::Invalid("max_attempts must be at least 1",
+                          {{"max_attempts", ">= 1"}});
+    return guarded("enqueuing a job", [&](soci::session &sql) {
       if (!o.idempotency_key.empty()) {
-        if (auto existing = find_by_key(sql, kind, o.idempotency_key)) return *existing;
+        if (auto existing = find_by_key(sql, kind, o.idempotency_key))
+          return *existing;
       }
       const auto now = Clock::now();
       SqlParams p;
       const std::string id = o.id.empty() ? new_job_id() : o.id;
-      std::string text = "INSERT INTO jobs (id, kind, state, max_attempts, payload, idempotency_key, created_by,"
-                         " created_at, run_after) VALUES (" +
-                         p.add(id) + ", " + p.add(std::string(kind)) + ", 'queued', " +
-                         p.add(static_cast<long long>(o.max_attempts)) + ", " + p.add(payload.dump()) + ", " +
-                         p.add(o.idempotency_key) + ", " + p.add(o.created_by) + ", " + p.add(iso(now)) + ", " +
-                         p.add(iso(o.run_after.value_or(now))) + ")";
+      std::string text =
+          "INSERT INTO jobs (id, kind, state, max_attempts, payload, "
+          "idempotency_key, created_by,"
+          " created_at, run_after) VALUES (" +
+          p.add(id) + ", " + p.add(std::string(kind)) + ", 'queued', " +
+          p.add(static_cast<long long>(o.max_attempts)) + ", " +
+          p.add(payload.dump()) + ", " + p.add(o.idempotency_key) + ", " +
+          p.add(o.created_by) + ", " + p.add(iso(now)) + ", " +
+          p.add(iso(o.run_after.value_or(now))) + ")";
       exec(sql, text, p);
       return *find(sql, id);
     });
@@ -152,13 +170,15 @@ class SqlJobQueue final : public JobQueue {
     }
   }
 
-  JobPage list(const JobFilter& f) override {
+  JobPage list(const JobFilter &f) override {
     try {
       auto sql = sessions_->borrow();
       SqlParams p;
       std::string where = " WHERE 1 = 1";
-      if (f.state) where += " AND state = " + p.add(std::string(to_string(*f.state)));
-      if (!f.kind.empty()) where += " AND kind = " + p.add(f.kind);
+      if (f.state)
+        where += " AND state = " + p.add(std::string(to_string(*f.state)));
+      if (!f.kind.empty())
+        where += " AND kind = " + p.add(f.kind);
       JobPage page;
       {
         SqlParams cp = p;
@@ -172,7 +192,8 @@ class SqlJobQueue final : public JobQueue {
         st.execute(true);
         page.total = total;
       }
-      std::string text = std::string("SELECT ") + kColumns + " FROM jobs" + where + " ORDER BY seq DESC";
+      std::string text = std::string("SELECT ") + kColumns + " FROM jobs" +
+                         where + " ORDER BY seq DESC";
       text += dialect_.limit_offset(f.limit, f.offset, p);
       page.items = query_jobs(*sql, text, p);
       return page;
@@ -181,126 +202,182 @@ class SqlJobQueue final : public JobQueue {
     }
   }
 
-  std::optional<Job> claim(std::string_view worker_id, const std::vector<std::string>& kinds,
+  std::optional<Job> claim(std::string_view worker_id,
+                           const std::vector<std::string> &kinds,
                            std::chrono::milliseconds lease) override {
-    return guarded("claiming a job", [&](soci::session& sql) -> std::optional<Job> {
-      const auto now = Clock::now();
-      const std::string now_s = iso(now);
-      for (;;) {
-        SqlParams p;
-        std::string text = std::string("SELECT ") + kColumns + " FROM jobs WHERE ((state = 'queued' AND run_after <= " +
-                           p.add(now_s) + ") OR (state = 'running' AND lease_expires_at < " + p.add(now_s) + "))";
-        if (!kinds.empty()) {
-          text += " AND kind IN (";
-          for (std::size_t i = 0; i < kinds.size(); ++i) text += (i ? ", " : "") + p.add(kinds[i]);
-          text += ")";
-        }
-        text += " ORDER BY seq LIMIT 1" + claim_lock();
-        auto found = query_jobs(sql, text, p);
-        if (found.empty()) return std::nullopt;
-        const Job& job = found.front();
-        SqlParams u;
-        if (job.state == JobState::kRunning && job.cancel_requested) {
-          exec(sql, "UPDATE jobs SET state = 'cancelled', finished_at = " + u.add(now_s) +
-                        ", lease_owner = '', lease_expires_at = '' WHERE id = " + u.add(job.id), u);
-          continue;
-        }
-        if (job.state == JobState::kRunning && job.attempts >= job.max_attempts) {
-          exec(sql, "UPDATE jobs SET state = 'dead', finished_at = " + u.add(now_s) + ", error = " +
-                        u.add(std::string("its worker stopped responding on the last attempt")) +
-                        ", lease_owner = '', lease_expires_at = '' WHERE id = " + u.add(job.id), u);
-          continue;
-        }
-        exec(sql, "UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_owner = " +
-                      u.add(std::string(worker_id)) + ", lease_expires_at = " + u.add(iso(now + lease)) +
-                      ", started_at = CASE WHEN started_at = '' THEN " + u.add(now_s) +
-                      " ELSE started_at END WHERE id = " + u.add(job.id),
-             u);
-        return find(sql, job.id);
-      }
-    });
+    return guarded(
+        "claiming a job", [&](soci::session &sql) -> std::optional<Job> {
+          const auto now = Clock::now();
+          const std::string now_s = iso(now);
+          for (;;) {
+            SqlParams p;
+            std::string text =
+                std::string("SELECT ") + kColumns +
+                " FROM jobs WHERE ((state = 'queued' AND run_after <= " +
+                p.add(now_s) +
+                ") OR (state = 'running' AND lease_expires_at < " +
+                p.add(now_s) + "))";
+            if (!kinds.empty()) {
+              text += " AND kind IN (";
+              for (std::size_t i = 0; i < kinds.size(); ++i)
+                text += (i ? ", " : "") + p.add(kinds[i]);
+              text += ")";
+            }
+            text += " ORDER BY seq LIMIT 1" + claim_lock();
+            auto found = query_jobs(sql, text, p);
+            if (found.empty())
+              return std::nullopt;
+            const Job &job = found.front();
+            SqlParams u;
+            if (job.state == JobState::kRunning && job.cancel_requested) {
+              exec(sql,
+                   "UPDATE jobs SET state = 'cancelled', finished_at = " +
+                       u.add(now_s) +
+                       ", lease_owner = '', lease_expires_at = '' WHERE id = " +
+                       u.add(job.id),
+                   u);
+              continue;
+            }
+            if (job.state == JobState::kRunning &&
+                job.attempts >= job.max_attempts) {
+              exec(sql,
+                   "UPDATE jobs SET state = 'dead', finished_at = " +
+                       u.add(now_s) + ", error = " +
+                       u.add(std::string("its worker stopped responding on the "
+                                         "last attempt")) +
+                       ", lease_owner = '', lease_expires_at = '' WHERE id = " +
+                       u.add(job.id),
+                   u);
+              continue;
+            }
+            exec(sql,
+                 "UPDATE jobs SET state = 'running', attempts = attempts + 1, "
+                 "lease_owner = " +
+                     u.add(std::string(worker_id)) +
+                     ", lease_expires_at = " + u.add(iso(now + lease)) +
+                     ", started_at = CASE WHEN started_at = '' THEN " +
+                     u.add(now_s) +
+                     " ELSE started_at END WHERE id = " + u.add(job.id),
+                 u);
+            return find(sql, job.id);
+          }
+        });
   }
 
-  bool heartbeat(std::string_view id, std::string_view worker_id, double progress, std::string_view message,
+  bool heartbeat(std::string_view id, std::string_view worker_id,
+                 double progress, std::string_view message,
                  std::chrono::milliseconds lease) override {
-    return guarded("recording job progress", [&](soci::session& sql) {
+    return guarded("recording job progress", [&](soci::session &sql) {
       SqlParams p;
-      std::string text = "UPDATE jobs SET progress = " + p.add(std::clamp(progress, 0.0, 1.0)) +
-                         ", message = " + p.add(std::string(message)) +
-                         ", lease_expires_at = " + p.add(iso(Clock::now() + lease)) + held_by(id, worker_id, p);
-      if (exec(sql, text, p) == 0) throw_not_held(sql, id, worker_id);
+      std::string text =
+          "UPDATE jobs SET progress = " +
+          p.add(std::clamp(progress, 0.0, 1.0)) +
+          ", message = " + p.add(std::string(message)) +
+          ", lease_expires_at = " + p.add(iso(Clock::now() + lease)) +
+          held_by(id, worker_id, p);
+      if (exec(sql, text, p) == 0)
+        throw_not_held(sql, id, worker_id);
       return find(sql, id)->cancel_requested;
     });
   }
 
-  void complete(std::string_view id, std::string_view worker_id, const nlohmann::json& result) override {
-    guarded("completing a job", [&](soci::session& sql) {
+  void complete(std::string_view id, std::string_view worker_id,
+                const nlohmann::json &result) override {
+    guarded("completing a job", [&](soci::session &sql) {
       SqlParams p;
-      std::string text = "UPDATE jobs SET state = 'succeeded', progress = 1, result = " + p.add(result.dump()) +
-                         ", finished_at = " + p.add(core::now_iso8601()) + ", lease_owner = '', lease_expires_at = ''" +
-                         held_by(id, worker_id, p);
-      if (exec(sql, text, p) == 0) throw_not_held(sql, id, worker_id);
+      std::string text =
+          "UPDATE jobs SET state = 'succeeded', progress = 1, result = " +
+          p.add(result.dump()) +
+          ", finished_at = " + p.add(core::now_iso8601()) +
+          ", lease_owner = '', lease_expires_at = ''" +
+          held_by(id, worker_id, p);
+      if (exec(sql, text, p) == 0)
+        throw_not_held(sql, id, worker_id);
       return 0;
     });
   }
 
-  Job fail(std::string_view id, std::string_view worker_id, std::string_view error, bool retryable) override {
-    return guarded("recording a job failure", [&](soci::session& sql) {
+  Job fail(std::string_view id, std::string_view worker_id,
+           std::string_view error, bool retryable) override {
+    return guarded("recording a job failure", [&](soci::session &sql) {
       auto job = find(sql, id);
-      if (!job || job->state != JobState::kRunning || job->lease_owner != worker_id) {
+      if (!job || job->state != JobState::kRunning ||
+          job->lease_owner != worker_id) {
         throw_not_held(sql, id, worker_id);
       }
       const auto now = Clock::now();
       SqlParams p;
-      std::string set = "error = " + p.add(std::string(error)) + ", lease_owner = '', lease_expires_at = ''";
+      std::string set = "error = " + p.add(std::string(error)) +
+                        ", lease_owner = '', lease_expires_at = ''";
       if (retryable && job->attempts < job->max_attempts) {
-        set += ", state = 'queued', run_after = " + p.add(iso(now + retry_delay(job->attempts, jitter())));
+        set += ", state = 'queued', run_after = " +
+               p.add(iso(now + retry_delay(job->attempts, jitter())));
       } else {
-        set += std::string(", state = '") + (retryable ? "dead" : "failed") + "', finished_at = " + p.add(iso(now));
+        set += std::string(", state = '") + (retryable ? "dead" : "failed") +
+               "', finished_at = " + p.add(iso(now));
       }
-      exec(sql, "UPDATE jobs SET " + set + " WHERE id = " + p.add(std::string(id)), p);
+      exec(sql,
+           "UPDATE jobs SET " + set + " WHERE id = " + p.add(std::string(id)),
+           p);
       return *find(sql, id);
     });
   }
 
-  void finish_cancelled(std::string_view id, std::string_view worker_id) override {
-    guarded("cancelling a job", [&](soci::session& sql) {
+  void finish_cancelled(std::string_view id,
+                        std::string_view worker_id) override {
+    guarded("cancelling a job", [&](soci::session &sql) {
       SqlParams p;
-      std::string text = "UPDATE jobs SET state = 'cancelled', finished_at = " + p.add(core::now_iso8601()) +
-                         ", lease_owner = '', lease_expires_at = ''" + held_by(id, worker_id, p);
-      if (exec(sql, text, p) == 0) throw_not_held(sql, id, worker_id);
+      std::string text = "UPDATE jobs SET state = 'cancelled', finished_at = " +
+                         p.add(core::now_iso8601()) +
+                         ", lease_owner = '', lease_expires_at = ''" +
+                         held_by(id, worker_id, p);
+      if (exec(sql, text, p) == 0)
+        throw_not_held(sql, id, worker_id);
       return 0;
     });
   }
 
   void release(std::string_view id, std::string_view worker_id) override {
-    guarded("releasing a job", [&](soci::session& sql) {
+    guarded("releasing a job", [&](soci::session &sql) {
       SqlParams p;
       const std::string now = core::now_iso8601();
       // A job asked to cancel is not handed to another worker: it ends here.
-      std::string text =
-          "UPDATE jobs SET state = CASE WHEN cancel_requested = 1 THEN 'cancelled' ELSE 'queued' END,"
-          " finished_at = CASE WHEN cancel_requested = 1 THEN " + p.add(now) + " ELSE '' END,"
-          " attempts = attempts - 1, run_after = " + p.add(now) + ", lease_owner = '', lease_expires_at = ''" +
-          held_by(id, worker_id, p);
-      if (exec(sql, text, p) == 0) throw_not_held(sql, id, worker_id);
+      std::string text = "UPDATE jobs SET state = CASE WHEN cancel_requested = "
+                         "1 THEN 'cancelled' ELSE 'queued' END,"
+                         " finished_at = CASE WHEN cancel_requested = 1 THEN " +
+                         p.add(now) +
+                         " ELSE '' END,"
+                         " attempts = attempts - 1, run_after = " +
+                         p.add(now) +
+                         ", lease_owner = '', lease_expires_at = ''" +
+                         held_by(id, worker_id, p);
+      if (exec(sql, text, p) == 0)
+        throw_not_held(sql, id, worker_id);
       return 0;
     });
   }
 
   Job cancel(std::string_view id) override {
-    return guarded("cancelling a job", [&](soci::session& sql) {
+    return guarded("cancelling a job", [&](soci::session &sql) {
       auto job = find(sql, id);
-      if (!job) throw core::NotFound("no job has id '" + std::string(id) + "'");
+      if (!job)
+        throw core::NotFound("no job has id '" + std::string(id) + "'");
       if (is_terminal(job->state)) {
-        throw core::Conflict("job '" + job->id + "' already finished (" + std::string(to_string(job->state)) + ")");
+        throw core::Conflict("job '" + job->id + "' already finished (" +
+                             std::string(to_string(job->state)) + ")");
       }
       SqlParams p;
       if (job->state == JobState::kQueued) {
-        exec(sql, "UPDATE jobs SET state = 'cancelled', cancel_requested = 1, finished_at = " +
-                      p.add(core::now_iso8601()) + " WHERE id = " + p.add(job->id), p);
+        exec(sql,
+             "UPDATE jobs SET state = 'cancelled', cancel_requested = 1, "
+             "finished_at = " +
+                 p.add(core::now_iso8601()) + " WHERE id = " + p.add(job->id),
+             p);
       } else {
-        exec(sql, "UPDATE jobs SET cancel_requested = 1 WHERE id = " + p.add(job->id), p);
+        exec(sql,
+             "UPDATE jobs SET cancel_requested = 1 WHERE id = " +
+                 p.add(job->id),
+             p);
       }
       return *find(sql, id);
     });
@@ -308,18 +385,20 @@ class SqlJobQueue final : public JobQueue {
 
   std::map<JobState, std::int64_t> counts() override {
     std::map<JobState, std::int64_t> out;
-    for (auto s : {JobState::kQueued, JobState::kRunning, JobState::kSucceeded, JobState::kFailed,
-                   JobState::kCancelled, JobState::kDead}) {
+    for (auto s : {JobState::kQueued, JobState::kRunning, JobState::kSucceeded,
+                   JobState::kFailed, JobState::kCancelled, JobState::kDead}) {
       out[s] = 0;
     }
     try {
       auto sql = sessions_->borrow();
       std::string state;
       long long n = 0;
-      soci::statement st = (sql->prepare << "SELECT state, COUNT(*) FROM jobs GROUP BY state", soci::into(state),
-                            soci::into(n));
+      soci::statement st =
+          (sql->prepare << "SELECT state, COUNT(*) FROM jobs GROUP BY state",
+           soci::into(state), soci::into(n));
       st.execute(false);
-      while (st.fetch()) out[parse_job_state(state)] = n;
+      while (st.fetch())
+        out[parse_job_state(state)] = n;
       return out;
     } catch (...) {
       storage::rethrow_as_store_error("counting jobs");
@@ -328,11 +407,12 @@ class SqlJobQueue final : public JobQueue {
 
   std::int64_t depth() override { return counts()[JobState::kQueued]; }
 
- private:
+private:
   // Runs `fn` in one write transaction on a borrowed session; database
   // failures become Conflict/Unavailable naming `action`.
   template <typename Fn>
-  auto guarded(const char* action, Fn&& fn) -> decltype(fn(std::declval<soci::session&>())) {
+  auto guarded(const char *action, Fn &&fn)
+      -> decltype(fn(std::declval<soci::session &>())) {
     try {
       auto sql = sessions_->borrow();
       *sql << dialect_.begin_write();
@@ -352,44 +432,57 @@ class SqlJobQueue final : public JobQueue {
     }
   }
 
-  std::optional<Job> find_by_key(soci::session& sql, std::string_view kind, const std::string& key) {
+  std::optional<Job> find_by_key(soci::session &sql, std::string_view kind,
+                                 const std::string &key) {
     SqlParams p;
-    auto jobs = query_jobs(sql,
-                           std::string("SELECT ") + kColumns + " FROM jobs WHERE kind = " +
-                               p.add(std::string(kind)) + " AND idempotency_key = " + p.add(key),
-                           p);
-    if (jobs.empty()) return std::nullopt;
+    auto jobs =
+        query_jobs(sql,
+                   std::string("SELECT ") + kColumns +
+                       " FROM jobs WHERE kind = " + p.add(std::string(kind)) +
+                       " AND idempotency_key = " + p.add(key),
+                   p);
+    if (jobs.empty())
+      return std::nullopt;
     return jobs.front();
   }
 
-  static std::string held_by(std::string_view id, std::string_view worker_id, SqlParams& p) {
-    return " WHERE id = " + p.add(std::string(id)) + " AND state = 'running' AND lease_owner = " +
+  static std::string held_by(std::string_view id, std::string_view worker_id,
+                             SqlParams &p) {
+    return " WHERE id = " + p.add(std::string(id)) +
+           " AND state = 'running' AND lease_owner = " +
            p.add(std::string(worker_id));
   }
 
-  [[noreturn]] static void throw_not_held(soci::session& sql, std::string_view id, std::string_view worker_id) {
-    if (!find(sql, id)) throw core::NotFound("no job has id '" + std::string(id) + "'");
-    throw core::Conflict("worker '" + std::string(worker_id) + "' no longer holds job '" + std::string(id) +
+  [[noreturn]] static void throw_not_held(soci::session &sql,
+                                          std::string_view id,
+                                          std::string_view worker_id) {
+    if (!find(sql, id))
+      throw core::NotFound("no job has id '" + std::string(id) + "'");
+    throw core::Conflict("worker '" + std::string(worker_id) +
+                         "' no longer holds job '" + std::string(id) +
                          "' (its lease expired or the job finished)");
   }
 
   // Row lock for the claim's SELECT: PostgreSQL lets concurrent claimers skip
   // each other's rows; SQLite's BEGIN IMMEDIATE already serialises them.
   std::string claim_lock() const {
-    return dialect_.kind() == storage::Dialect::kPostgres ? " FOR UPDATE SKIP LOCKED" : "";
+    return dialect_.kind() == storage::Dialect::kPostgres
+               ? " FOR UPDATE SKIP LOCKED"
+               : "";
   }
 
   storage::SqlDialect dialect_;
   std::unique_ptr<storage::SessionPool> sessions_;
 };
 
-}  // namespace
+} // namespace
 
-std::unique_ptr<JobQueue> make_sql_job_queue(storage::SqlDialect dialect,
-                                             std::unique_ptr<storage::SessionPool> sessions) {
+std::unique_ptr<JobQueue>
+make_sql_job_queue(storage::SqlDialect dialect,
+                   std::unique_ptr<storage::SessionPool> sessions) {
   return std::make_unique<SqlJobQueue>(dialect, std::move(sessions));
 }
 
 std::string new_job_id() { return core::random_hex(16); }
 
-}  // namespace churnwatch::queue
+} // namespace churnwatch::queue

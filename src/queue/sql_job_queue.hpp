@@ -14,12 +14,14 @@
 namespace churnwatch::queue {
 
 // `sessions` are open on a database migrated by apply_queue_migrations.
-std::unique_ptr<JobQueue> make_sql_job_queue(storage::SqlDialect dialect,
-                                             std::unique_ptr<storage::SessionPool> sessions);
+std::unique_ptr<JobQueue>
+make_sql_job_queue(storage::SqlDialect dialect,
+                   std::unique_ptr<storage::SessionPool> sessions);
 
 // Creates or upgrades the queue's tables, versioned in `queue_migrations`
 // apart from the store's own migrations. Safe when several processes open
 // the same database at once.
-void apply_queue_migrations(soci::session& sql, const storage::SqlDialect& dialect);
+void apply_queue_migrations(soci::session &sql,
+                            const storage::SqlDialect &dialect);
 
-}  // namespace churnwatch::queue
+} // namespace churnwatch::queue

@@ -35,7 +35,7 @@ namespace churnwatch::queue {
 // the pool is stopping, or this worker lost the job's lease. Handlers let it
 // pass (cleaning up on the way out, e.g. by rolling back a transaction).
 class JobCancelled : public std::runtime_error {
- public:
+public:
   JobCancelled() : std::runtime_error("the job was cancelled") {}
 };
 
@@ -43,9 +43,9 @@ struct ActiveJob;
 
 // What a running handler may ask of its worker.
 class JobContext {
- public:
-  explicit JobContext(ActiveJob& active) : active_(active) {}
-  const Job& job() const;
+public:
+  explicit JobContext(ActiveJob &active) : active_(active) {}
+  const Job &job() const;
   // Records progress in [0, 1] and a short message; the heartbeat thread
   // writes it (at most about twice a second). Throws JobCancelled when the
   // job must stop.
@@ -53,31 +53,31 @@ class JobContext {
   // Whether the job must stop (the same condition progress() throws on).
   bool cancelled() const;
 
- private:
-  ActiveJob& active_;
+private:
+  ActiveJob &active_;
 };
 
-using JobHandler = std::function<nlohmann::json(const Job&, JobContext&)>;
+using JobHandler = std::function<nlohmann::json(const Job &, JobContext &)>;
 
 struct WorkerOptions {
-  std::size_t threads = 2;                       // jobs run at once
-  std::chrono::milliseconds lease{60'000};       // renewed while a handler runs
-  std::chrono::milliseconds poll_interval{500};  // wait between claims when idle
-  std::string worker_id;                         // empty: "<host>:<pid>:<random>"
+  std::size_t threads = 2;                      // jobs run at once
+  std::chrono::milliseconds lease{60'000};      // renewed while a handler runs
+  std::chrono::milliseconds poll_interval{500}; // wait between claims when idle
+  std::string worker_id; // empty: "<host>:<pid>:<random>"
 };
 
 class WorkerPool {
- public:
-  WorkerPool(JobQueue& queue, WorkerOptions options);
-  ~WorkerPool();  // stop(0) when still running
-  WorkerPool(const WorkerPool&) = delete;
-  WorkerPool& operator=(const WorkerPool&) = delete;
+public:
+  WorkerPool(JobQueue &queue, WorkerOptions options);
+  ~WorkerPool(); // stop(0) when still running
+  WorkerPool(const WorkerPool &) = delete;
+  WorkerPool &operator=(const WorkerPool &) = delete;
 
   // Registers the handler of `kind` (replacing one registered before). Only
   // before start().
   void add(std::string kind, JobHandler handler);
   std::vector<std::string> kinds() const;
-  const std::string& worker_id() const { return options_.worker_id; }
+  const std::string &worker_id() const { return options_.worker_id; }
 
   void start();
   // Claims at once instead of at the next poll (call after enqueuing).
@@ -87,19 +87,19 @@ class WorkerPool {
   // queue without counting the attempt; returns when every thread ended.
   void stop(std::chrono::milliseconds grace = std::chrono::seconds(10));
 
- private:
+private:
   void work_loop();
   void heartbeat_loop();
   void run(Job job);
 
-  JobQueue& queue_;
+  JobQueue &queue_;
   WorkerOptions options_;
   std::map<std::string, JobHandler> handlers_;
   std::vector<std::string> kinds_;
 
   std::mutex mu_;
-  std::condition_variable wake_cv_;  // idle workers and the heartbeat thread
-  std::condition_variable idle_cv_;  // stop() waiting for handlers to finish
+  std::condition_variable wake_cv_; // idle workers and the heartbeat thread
+  std::condition_variable idle_cv_; // stop() waiting for handlers to finish
   bool stopping_ = false;
   bool started_ = false;
   int wakes_ = 0;
@@ -114,12 +114,12 @@ struct ActiveJob {
   std::mutex mu;
   double progress = 0;
   std::string message;
-  bool dirty = false;  // progress not yet written
-  std::chrono::steady_clock::time_point last_beat;            // lease last extended
-  std::chrono::steady_clock::time_point last_progress_write;  // epoch: never
+  bool dirty = false;                              // progress not yet written
+  std::chrono::steady_clock::time_point last_beat; // lease last extended
+  std::chrono::steady_clock::time_point last_progress_write; // epoch: never
   std::atomic<bool> cancel_requested{false};
   std::atomic<bool> lease_lost{false};
-  std::atomic<bool> interrupted{false};  // the pool is stopping
+  std::atomic<bool> interrupted{false}; // the pool is stopping
 };
 
-}  // namespace churnwatch::queue
+} // namespace churnwatch::queue

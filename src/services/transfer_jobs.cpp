@@ -15,33 +15,44 @@ constexpr std::int64_t kExportProgressLines = 2000;
 
 std::string_view mode_name(storage::WriteMode m) {
   switch (m) {
-    case storage::WriteMode::kInsert: return "insert";
-    case storage::WriteMode::kUpsert: return "upsert";
-    case storage::WriteMode::kReplace: return "replace";
+  case storage::WriteMode::kInsert:
+    return "insert";
+  case storage::WriteMode::kUpsert:
+    return "upsert";
+  case storage::WriteMode::kReplace:
+    return "replace";
   }
   return "insert";
 }
 
-storage::WriteMode parse_mode(const std::string& s) {
-  if (s == "upsert") return storage::WriteMode::kUpsert;
-  if (s == "replace") return storage::WriteMode::kReplace;
-  if (s == "insert") return storage::WriteMode::kInsert;
-  throw core::Invalid("unknown import mode '" + s + "'", {{"mode", "must be insert, upsert or replace"}});
+storage::WriteMode parse_mode(const std::string &s) {
+  if (s == "upsert")
+    return storage::WriteMode::kUpsert;
+  if (s == "replace")
+    return storage::WriteMode::kReplace;
+  if (s == "insert")
+    return storage::WriteMode::kInsert;
+  throw core::Invalid("unknown import mode '" + s + "'",
+                      {{"mode", "must be insert, upsert or replace"}});
 }
 
-void make_dir(const fs::path& dir) {
+void make_dir(const fs::path &dir) {
   std::error_code ec;
   fs::create_directories(dir, ec);
-  if (ec) throw core::Unavailable("cannot create folder '" + dir.string() + "': " + ec.message());
+  if (ec)
+    throw core::Unavailable("cannot create folder '" + dir.string() +
+                            "': " + ec.message());
 }
 
-}  // namespace
+} // namespace
 
-TransferJobs::TransferJobs(storage::Store& store, queue::JobQueue& jobs, fs::path data_dir)
+TransferJobs::TransferJobs(storage::Store &store, queue::JobQueue &jobs,
+                           fs::path data_dir)
     : store_(store), jobs_(jobs), data_dir_(std::move(data_dir)) {}
 
-queue::Job TransferJobs::start_import(std::string_view csv, storage::WriteMode mode, const std::string& source,
-                                      const std::optional<nlohmann::json>& schema, const JobRequest& request) {
+queue::Job TransferJobs::start_import(
+    std::string_view csv, storage::WriteMode mode, const std::string &source,
+    const std::optional<nlohmann::json> &schema, const JobRequest &request) {
   const std::string id = queue::new_job_id();
   const fs::path dir = data_dir_ / "uploads";
   make_dir(dir);
@@ -49,7 +60,9 @@ queue::Job TransferJobs::start_import(std::string_view csv, storage::WriteMode m
   {
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
     out.write(csv.data(), static_cast<std::streamsize>(csv.size()));
-    if (!out.flush()) throw core::Unavailable("cannot write the upload to '" + path.string() + "'");
+    if (!out.flush())
+      throw core::Unavailable("cannot write the upload to '" + path.string() +
+                              "'");
   }
   nlohmann::json payload = {{"mode", mode_name(mode)},
                             {"source", source},
@@ -59,55 +72,77 @@ queue::Job TransferJobs::start_import(std::string_view csv, storage::WriteMode m
   queue::Job job;
   try {
     job = jobs_.enqueue(kImportJobKind, payload,
-                        {.idempotency_key = request.idempotency_key, .created_by = request.created_by, .id = id});
+                        {.idempotency_key = request.idempotency_key,
+                         .created_by = request.created_by,
+                         .id = id});
   } catch (...) {
     std::error_code ec;
     fs::remove(path, ec);
     throw;
   }
-  if (job.id != id) {  // the key named an earlier job: this upload is not needed
+  if (job.id != id) { // the key named an earlier job: this upload is not needed
     std::error_code ec;
     fs::remove(path, ec);
   }
   return job;
 }
 
-queue::Job TransferJobs::start_export(ExportFormat format, const QueryParams& filters, const JobRequest& request) {
-  if (auto schema = store_.current_schema()) parse_customer_query(*schema, filters, false);
+queue::Job TransferJobs::start_export(ExportFormat format,
+                                      const QueryParams &filters,
+                                      const JobRequest &request) {
+  if (auto schema = store_.current_schema())
+    parse_customer_query(*schema, filters, false);
   nlohmann::json f = nlohmann::json::array();
-  for (const auto& [name, value] : filters) f.push_back({name, value});
-  nlohmann::json payload = {{"format", format == ExportFormat::kCsv ? "csv" : "jsonl"}, {"filters", f}};
+  for (const auto &[name, value] : filters)
+    f.push_back({name, value});
+  nlohmann::json payload = {
+      {"format", format == ExportFormat::kCsv ? "csv" : "jsonl"},
+      {"filters", f}};
   return jobs_.enqueue(kExportJobKind, payload,
-                       {.idempotency_key = request.idempotency_key, .created_by = request.created_by});
+                       {.idempotency_key = request.idempotency_key,
+                        .created_by = request.created_by});
 }
 
 fs::path TransferJobs::export_file(std::string_view job_id) {
   auto job = jobs_.get(job_id);
-  if (!job || job->kind != kExportJobKind) throw core::NotFound("no export job has id '" + std::string(job_id) + "'");
+  if (!job || job->kind != kExportJobKind)
+    throw core::NotFound("no export job has id '" + std::string(job_id) + "'");
   if (job->state != queue::JobState::kSucceeded) {
-    throw core::Conflict("export job '" + job->id + "' is " + std::string(queue::to_string(job->state)) +
+    throw core::Conflict("export job '" + job->id + "' is " +
+                         std::string(queue::to_string(job->state)) +
                          "; its file is ready once it succeeded");
   }
   fs::path path = data_dir_ / job->result.value("path", "");
-  if (!fs::is_regular_file(path)) throw core::NotFound("the file of export job '" + job->id + "' is gone");
+  if (!fs::is_regular_file(path))
+    throw core::NotFound("the file of export job '" + job->id + "' is gone");
   return path;
 }
 
-void TransferJobs::register_handlers(queue::WorkerPool& pool) {
-  pool.add(kImportJobKind, [this](const queue::Job& job, queue::JobContext& ctx) { return run_import(job, ctx); });
-  pool.add(kExportJobKind, [this](const queue::Job& job, queue::JobContext& ctx) { return run_export(job, ctx); });
+void TransferJobs::register_handlers(queue::WorkerPool &pool) {
+  pool.add(kImportJobKind,
+           [this](const queue::Job &job, queue::JobContext &ctx) {
+             return run_import(job, ctx);
+           });
+  pool.add(kExportJobKind,
+           [this](const queue::Job &job, queue::JobContext &ctx) {
+             return run_export(job, ctx);
+           });
 }
 
-nlohmann::json TransferJobs::run_import(const queue::Job& job, queue::JobContext& ctx) {
+nlohmann::json TransferJobs::run_import(const queue::Job &job,
+                                        queue::JobContext &ctx) {
   const fs::path path = data_dir_ / job.payload.at("path").get<std::string>();
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw core::Invalid("the uploaded file of job '" + job.id + "' is gone");
+  if (!in)
+    throw core::Invalid("the uploaded file of job '" + job.id + "' is gone");
   ImportOptions options;
   options.mode = parse_mode(job.payload.value("mode", "insert"));
   options.source = job.payload.value("source", "upload");
   std::error_code ec;
   options.total_bytes = static_cast<std::size_t>(fs::file_size(path, ec));
-  options.progress = [&ctx](double fraction, std::string_view message) { ctx.progress(fraction, message); };
+  options.progress = [&ctx](double fraction, std::string_view message) {
+    ctx.progress(fraction, message);
+  };
   ImportResult result;
   try {
     if (job.payload.contains("schema") && !job.payload["schema"].is_null()) {
@@ -116,9 +151,9 @@ nlohmann::json TransferJobs::run_import(const queue::Job& job, queue::JobContext
       options.schema = std::move(schema);
     }
     result = import_csv(store_, in, options);
-  } catch (const core::Invalid&) {
+  } catch (const core::Invalid &) {
     in.close();
-    fs::remove(path, ec);  // fails for good: no attempt will read it again
+    fs::remove(path, ec); // fails for good: no attempt will read it again
     throw;
   }
   in.close();
@@ -130,14 +165,18 @@ nlohmann::json TransferJobs::run_import(const queue::Job& job, queue::JobContext
           {"schema_created", result.schema_created}};
 }
 
-nlohmann::json TransferJobs::run_export(const queue::Job& job, queue::JobContext& ctx) {
+nlohmann::json TransferJobs::run_export(const queue::Job &job,
+                                        queue::JobContext &ctx) {
   const auto format = parse_export_format(job.payload.value("format", "csv"));
   QueryParams filters;
-  for (const auto& f : job.payload.value("filters", nlohmann::json::array())) {
-    filters.emplace_back(f.at(0).get<std::string>(), f.at(1).get<std::string>());
+  for (const auto &f : job.payload.value("filters", nlohmann::json::array())) {
+    filters.emplace_back(f.at(0).get<std::string>(),
+                         f.at(1).get<std::string>());
   }
   auto schema = store_.current_schema();
-  if (!schema) throw core::Invalid("there is nothing to export: no customers were imported yet");
+  if (!schema)
+    throw core::Invalid(
+        "there is nothing to export: no customers were imported yet");
   auto query = parse_customer_query(*schema, filters, false);
   auto counting = query;
   counting.limit = 1;
@@ -145,19 +184,22 @@ nlohmann::json TransferJobs::run_export(const queue::Job& job, queue::JobContext
 
   const fs::path dir = data_dir_ / "exports";
   make_dir(dir);
-  const std::string name = job.id + (format == ExportFormat::kCsv ? ".csv" : ".jsonl");
+  const std::string name =
+      job.id + (format == ExportFormat::kCsv ? ".csv" : ".jsonl");
   const fs::path part = dir / (name + ".part");
   std::int64_t lines = 0, bytes = 0;
   {
     std::ofstream out(part, std::ios::binary | std::ios::trunc);
-    if (!out) throw core::Unavailable("cannot write '" + part.string() + "'");
+    if (!out)
+      throw core::Unavailable("cannot write '" + part.string() + "'");
     try {
       export_customers(store_, query, format, [&](std::string_view piece) {
         out.write(piece.data(), static_cast<std::streamsize>(piece.size()));
         bytes += static_cast<std::int64_t>(piece.size());
         for (char c : piece) {
           if (c == '\n' && ++lines % kExportProgressLines == 0 && total > 0) {
-            ctx.progress(std::min(1.0, static_cast<double>(lines) / static_cast<double>(total)),
+            ctx.progress(std::min(1.0, static_cast<double>(lines) /
+                                           static_cast<double>(total)),
                          "exported " + std::to_string(lines) + " rows");
           }
         }
@@ -169,7 +211,8 @@ nlohmann::json TransferJobs::run_export(const queue::Job& job, queue::JobContext
       fs::remove(part, ec);
       throw;
     }
-    if (!out.flush()) throw core::Unavailable("cannot write '" + part.string() + "'");
+    if (!out.flush())
+      throw core::Unavailable("cannot write '" + part.string() + "'");
   }
   fs::rename(part, dir / name);
   return {{"path", "exports/" + name},
@@ -178,4 +221,4 @@ nlohmann::json TransferJobs::run_export(const queue::Job& job, queue::JobContext
           {"bytes", bytes}};
 }
 
-}  // namespace churnwatch::services
+} // namespace churnwatch::services

@@ -22,8 +22,8 @@
 
 namespace churnwatch::services {
 
-inline constexpr const char* kImportJobKind = "import";
-inline constexpr const char* kExportJobKind = "export";
+inline constexpr const char *kImportJobKind = "import";
+inline constexpr const char *kExportJobKind = "export";
 
 // Who asks, and the client's Idempotency-Key ("" when none): a repeated
 // request with the same key gets the first request's job.
@@ -33,32 +33,36 @@ struct JobRequest {
 };
 
 class TransferJobs {
- public:
-  TransferJobs(storage::Store& store, queue::JobQueue& jobs, std::filesystem::path data_dir);
+public:
+  TransferJobs(storage::Store &store, queue::JobQueue &jobs,
+               std::filesystem::path data_dir);
 
   // Spools `csv` and enqueues its import. `schema` (validated by the caller)
   // replaces the stored one as in ImportOptions::schema.
-  queue::Job start_import(std::string_view csv, storage::WriteMode mode, const std::string& source,
-                          const std::optional<nlohmann::json>& schema, const JobRequest& request);
+  queue::Job start_import(std::string_view csv, storage::WriteMode mode,
+                          const std::string &source,
+                          const std::optional<nlohmann::json> &schema,
+                          const JobRequest &request);
   // Enqueues an export of the customers matching `filters` (query
   // parameters as parse_customer_query reads them; checked now, and again
   // against the schema current when the job runs).
-  queue::Job start_export(ExportFormat format, const QueryParams& filters, const JobRequest& request);
+  queue::Job start_export(ExportFormat format, const QueryParams &filters,
+                          const JobRequest &request);
 
   // The file a succeeded export job wrote. NotFound when the job is unknown,
   // not an export or its file is gone; Conflict when it has not succeeded.
   std::filesystem::path export_file(std::string_view job_id);
 
   // Registers the "import" and "export" handlers.
-  void register_handlers(queue::WorkerPool& pool);
+  void register_handlers(queue::WorkerPool &pool);
 
- private:
-  nlohmann::json run_import(const queue::Job& job, queue::JobContext& ctx);
-  nlohmann::json run_export(const queue::Job& job, queue::JobContext& ctx);
+private:
+  nlohmann::json run_import(const queue::Job &job, queue::JobContext &ctx);
+  nlohmann::json run_export(const queue::Job &job, queue::JobContext &ctx);
 
-  storage::Store& store_;
-  queue::JobQueue& jobs_;
+  storage::Store &store_;
+  queue::JobQueue &jobs_;
   std::filesystem::path data_dir_;
 };
 
-}  // namespace churnwatch::services
+} // namespace churnwatch::services

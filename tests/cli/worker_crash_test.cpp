@@ -28,35 +28,37 @@ std::string generated_csv() {
   std::mt19937 rng(7);
   std::ostringstream out;
   out << "CustomerId,Age,Balance,Geography,Exited\n";
-  const char* countries[] = {"France", "Spain", "Germany"};
+  const char *countries[] = {"France", "Spain", "Germany"};
   for (int i = 0; i < kRows; ++i) {
-    out << 10'000'000 + i << ',' << 18 + rng() % 70 << ',' << rng() % 100'000 << ".5," << countries[rng() % 3] << ','
-        << rng() % 2 << '\n';
+    out << 10'000'000 + i << ',' << 18 + rng() % 70 << ',' << rng() % 100'000
+        << ".5," << countries[rng() % 3] << ',' << rng() % 2 << '\n';
   }
   return out.str();
 }
 
 // Starts `churnwatch worker` on `dir` with 1-second leases.
-pid_t start_worker(const fs::path& dir) {
+pid_t start_worker(const fs::path &dir) {
   pid_t pid = ::fork();
   if (pid == 0) {
     ::setenv("CHURNWATCH_JOB_LEASE_SECONDS", "1", 1);
     ::setenv("CHURNWATCH_LOG_LEVEL", "warn", 1);
     const std::string data_dir = dir.string();
     const std::string log = (dir / "worker.log").string();
-    if (FILE* f = std::freopen(log.c_str(), "a", stdout)) (void)f;
+    if (FILE *f = std::freopen(log.c_str(), "a", stdout))
+      (void)f;
     ::dup2(STDOUT_FILENO, STDERR_FILENO);
-    ::execl(CHURNWATCH_BINARY, CHURNWATCH_BINARY, "worker", "--data-dir", data_dir.c_str(), "--threads", "1",
-            static_cast<char*>(nullptr));
+    ::execl(CHURNWATCH_BINARY, CHURNWATCH_BINARY, "worker", "--data-dir",
+            data_dir.c_str(), "--threads", "1", static_cast<char *>(nullptr));
     std::_Exit(127);
   }
   return pid;
 }
 
 class WorkerCrashTest : public ::testing::Test {
- protected:
+protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("churnwatch-crash-" + std::to_string(::getpid()));
+    dir_ = fs::temp_directory_path() /
+           ("churnwatch-crash-" + std::to_string(::getpid()));
     fs::remove_all(dir_);
     fs::create_directories(dir_);
   }
@@ -73,7 +75,8 @@ class WorkerCrashTest : public ::testing::Test {
 
   // Polls the job until `done` holds for it (or `limit` passes).
   template <typename Pred>
-  queue::Job wait_for(queue::JobQueue& q, const std::string& id, Pred done, std::chrono::seconds limit) {
+  queue::Job wait_for(queue::JobQueue &q, const std::string &id, Pred done,
+                      std::chrono::seconds limit) {
     const auto until = std::chrono::steady_clock::now() + limit;
     queue::Job job = *q.get(id);
     while (!done(job) && std::chrono::steady_clock::now() < until) {
@@ -91,21 +94,30 @@ TEST_F(WorkerCrashTest, KilledWorkersImportIsRedoneOnceByAnotherWorker) {
   auto store = storage::open_store((dir_ / "churnwatch.db").string());
   auto jobs = queue::open_job_queue((dir_ / "jobs.db").string());
   services::TransferJobs transfers(*store, *jobs, dir_);
-  const auto job = transfers.start_import(generated_csv(), storage::WriteMode::kInsert, "generated.csv",
-                                          std::nullopt, {.created_by = "test"});
+  const auto job = transfers.start_import(
+      generated_csv(), storage::WriteMode::kInsert, "generated.csv",
+      std::nullopt, {.created_by = "test"});
 
   first_ = start_worker(dir_);
   auto running = wait_for(
-      *jobs, job.id, [](const queue::Job& j) { return j.state != queue::JobState::kQueued && j.progress > 0; }, 30s);
-  ASSERT_EQ(running.state, queue::JobState::kRunning) << "the first worker did not get into the import in time";
+      *jobs, job.id,
+      [](const queue::Job &j) {
+        return j.state != queue::JobState::kQueued && j.progress > 0;
+      },
+      30s);
+  ASSERT_EQ(running.state, queue::JobState::kRunning)
+      << "the first worker did not get into the import in time";
   ASSERT_LT(running.progress, 1.0);
   ::kill(first_, SIGKILL);
   ::waitpid(first_, nullptr, 0);
   first_ = -1;
-  EXPECT_EQ(store->count_customers(), 0) << "the killed import's transaction left nothing behind";
+  EXPECT_EQ(store->count_customers(), 0)
+      << "the killed import's transaction left nothing behind";
 
   second_ = start_worker(dir_);
-  auto done = wait_for(*jobs, job.id, [](const queue::Job& j) { return queue::is_terminal(j.state); }, 60s);
+  auto done = wait_for(
+      *jobs, job.id,
+      [](const queue::Job &j) { return queue::is_terminal(j.state); }, 60s);
   EXPECT_EQ(done.state, queue::JobState::kSucceeded) << done.error;
   EXPECT_EQ(done.attempts, 2);
   EXPECT_EQ(done.result["created"], kRows);
@@ -117,8 +129,9 @@ TEST_F(WorkerCrashTest, KilledWorkersImportIsRedoneOnceByAnotherWorker) {
   int status = 0;
   ::waitpid(second_, &status, 0);
   second_ = -1;
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "status " << status;
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+      << "status " << status;
 }
 
-}  // namespace
-}  // namespace churnwatch
+} // namespace
+} // namespace churnwatch

@@ -15,27 +15,32 @@ using test_support::fixture_text;
 using test_support::TestResponse;
 
 class ApiJobsTest : public ::testing::Test {
- protected:
+protected:
   ApiHarness api_;
 
-  TestResponse post_with_key(const std::string& role, const std::string& target, const std::string& body,
-                             const std::string& content_type, const std::string& key) {
+  TestResponse post_with_key(const std::string &role, const std::string &target,
+                             const std::string &body,
+                             const std::string &content_type,
+                             const std::string &key) {
     test_support::TestClient c(api_.port());
     test_support::Headers h{{"Authorization", "Bearer " + api_.token(role)}};
-    if (!body.empty()) h.emplace_back("Content-Type", content_type);
-    if (!key.empty()) h.emplace_back("Idempotency-Key", key);
+    if (!body.empty())
+      h.emplace_back("Content-Type", content_type);
+    if (!key.empty())
+      h.emplace_back("Idempotency-Key", key);
     return c.request("POST", target, body, h);
   }
 
   // Polls GET <location> until the job has finished (10 s at most).
-  nlohmann::json wait_done(const std::string& location) {
+  nlohmann::json wait_done(const std::string &location) {
     nlohmann::json job;
     for (int i = 0; i < 1000; ++i) {
       auto r = api_.call("viewer", "GET", location);
       EXPECT_EQ(r.status, 200) << r.body;
       job = r.json();
       const std::string state = job["state"];
-      if (state != "queued" && state != "running") return job;
+      if (state != "queued" && state != "running")
+        return job;
       std::this_thread::sleep_for(10ms);
     }
     ADD_FAILURE() << "job did not finish: " << job.dump();
@@ -44,8 +49,8 @@ class ApiJobsTest : public ::testing::Test {
 };
 
 TEST_F(ApiJobsTest, AsyncImportAnswers202ThenTheCustomersAppear) {
-  auto r = api_.call("analyst", "POST", "/api/v1/customers/import?async=true", fixture_text("bank_sample.csv"),
-                     "text/csv");
+  auto r = api_.call("analyst", "POST", "/api/v1/customers/import?async=true",
+                     fixture_text("bank_sample.csv"), "text/csv");
   ASSERT_EQ(r.status, 202) << r.body;
   auto job = r.json();
   EXPECT_EQ(job["kind"], "import");
@@ -57,11 +62,15 @@ TEST_F(ApiJobsTest, AsyncImportAnswers202ThenTheCustomersAppear) {
   EXPECT_EQ(done["state"], "succeeded") << done.dump();
   EXPECT_EQ(done["result"]["created"], 30);
   EXPECT_EQ(done["progress"], 1.0);
-  EXPECT_EQ(api_.call("viewer", "GET", "/api/v1/customers").json()["total"], 30);
-  EXPECT_FALSE(std::filesystem::exists(api_.dir() / "uploads" / (job["id"].get<std::string>() + ".csv")))
+  EXPECT_EQ(api_.call("viewer", "GET", "/api/v1/customers").json()["total"],
+            30);
+  EXPECT_FALSE(std::filesystem::exists(api_.dir() / "uploads" /
+                                       (job["id"].get<std::string>() + ".csv")))
       << "the spooled upload is removed once imported";
 
-  auto listed = api_.call("viewer", "GET", "/api/v1/jobs?kind=import&state=succeeded").json();
+  auto listed =
+      api_.call("viewer", "GET", "/api/v1/jobs?kind=import&state=succeeded")
+          .json();
   EXPECT_EQ(listed["total"], 1);
   EXPECT_EQ(listed["items"][0]["id"], job["id"]);
 }
@@ -70,31 +79,40 @@ TEST_F(ApiJobsTest, BadRowsFailTheImportJobForGoodWithTheReason) {
   auto csv = fixture_text("bank_sample.csv");
   ASSERT_EQ(api_.import_fixture("bank_sample.csv").status, 200);
   // The same rows again in insert mode: every id is a duplicate.
-  auto r = api_.call("analyst", "POST", "/api/v1/customers/import?async=true&mode=insert", csv, "text/csv");
+  auto r = api_.call("analyst", "POST",
+                     "/api/v1/customers/import?async=true&mode=insert", csv,
+                     "text/csv");
   ASSERT_EQ(r.status, 202) << r.body;
   auto done = wait_done(r.header("location"));
   EXPECT_EQ(done["state"], "failed");
   EXPECT_EQ(done["attempts"], 1) << "bad input is not retried";
   EXPECT_FALSE(done["error"].get<std::string>().empty());
-  EXPECT_EQ(api_.call("viewer", "GET", "/api/v1/customers").json()["total"], 30);
+  EXPECT_EQ(api_.call("viewer", "GET", "/api/v1/customers").json()["total"],
+            30);
 }
 
 TEST_F(ApiJobsTest, SameIdempotencyKeyGivesTheSameJob) {
   const auto csv = fixture_text("bank_sample.csv");
-  auto first = post_with_key("analyst", "/api/v1/customers/import?async=true", csv, "text/csv", "import-42");
-  auto again = post_with_key("analyst", "/api/v1/customers/import?async=true", csv, "text/csv", "import-42");
+  auto first = post_with_key("analyst", "/api/v1/customers/import?async=true",
+                             csv, "text/csv", "import-42");
+  auto again = post_with_key("analyst", "/api/v1/customers/import?async=true",
+                             csv, "text/csv", "import-42");
   ASSERT_EQ(first.status, 202) << first.body;
   ASSERT_EQ(again.status, 202) << again.body;
   EXPECT_EQ(again.json()["id"], first.json()["id"]);
   EXPECT_EQ(again.header("location"), first.header("location"));
   EXPECT_EQ(wait_done(first.header("location"))["state"], "succeeded");
-  EXPECT_EQ(api_.call("viewer", "GET", "/api/v1/jobs?kind=import").json()["total"], 1);
-  EXPECT_EQ(api_.call("viewer", "GET", "/api/v1/customers").json()["total"], 30) << "imported once";
+  EXPECT_EQ(
+      api_.call("viewer", "GET", "/api/v1/jobs?kind=import").json()["total"],
+      1);
+  EXPECT_EQ(api_.call("viewer", "GET", "/api/v1/customers").json()["total"], 30)
+      << "imported once";
 }
 
 TEST_F(ApiJobsTest, ExportJobWritesAFileToDownload) {
   ASSERT_EQ(api_.import_fixture("bank_sample.csv").status, 200);
-  auto r = api_.call("viewer", "POST", "/api/v1/customers/export?format=csv&Geography=France");
+  auto r = api_.call("viewer", "POST",
+                     "/api/v1/customers/export?format=csv&Geography=France");
   ASSERT_EQ(r.status, 202) << r.body;
   auto done = wait_done(r.header("location"));
   ASSERT_EQ(done["state"], "succeeded") << done.dump();
@@ -104,41 +122,59 @@ TEST_F(ApiJobsTest, ExportJobWritesAFileToDownload) {
   ASSERT_EQ(file.status, 200) << file.body;
   EXPECT_EQ(file.header("content-type"), "text/csv; charset=utf-8");
   // The file holds what the streamed export returns for the same filter.
-  auto direct = api_.call("viewer", "GET", "/api/v1/customers/export?format=csv&Geography=France");
+  auto direct = api_.call(
+      "viewer", "GET", "/api/v1/customers/export?format=csv&Geography=France");
   ASSERT_EQ(direct.status, 200);
   EXPECT_EQ(file.body, direct.body);
-  const auto france = api_.call("viewer", "GET", "/api/v1/customers?Geography=France").json()["total"].get<int>();
+  const auto france =
+      api_.call("viewer", "GET", "/api/v1/customers?Geography=France")
+          .json()["total"]
+          .get<int>();
   EXPECT_EQ(done["result"]["customers"], france);
   EXPECT_EQ(std::count(file.body.begin(), file.body.end(), '\n'), france + 1);
 }
 
 TEST_F(ApiJobsTest, DownloadOfAnUnfinishedOrUnknownJobIsRefused) {
-  EXPECT_EQ(api_.call("viewer", "GET", "/api/v1/jobs/nope/download").status, 404);
+  EXPECT_EQ(api_.call("viewer", "GET", "/api/v1/jobs/nope/download").status,
+            404);
   EXPECT_EQ(api_.call("viewer", "GET", "/api/v1/jobs/nope").status, 404);
   // A job of a kind no worker runs stays queued.
   auto job = api_.jobs().enqueue("not-a-kind", {}, {});
-  EXPECT_EQ(api_.call("viewer", "GET", "/api/v1/jobs/" + job.id + "/download").status, 404);
+  EXPECT_EQ(
+      api_.call("viewer", "GET", "/api/v1/jobs/" + job.id + "/download").status,
+      404);
 }
 
 TEST_F(ApiJobsTest, CancelAQueuedJob) {
   auto job = api_.jobs().enqueue("not-a-kind", {}, {});
-  EXPECT_EQ(api_.call("viewer", "POST", "/api/v1/jobs/" + job.id + "/cancel").status, 403);
+  EXPECT_EQ(
+      api_.call("viewer", "POST", "/api/v1/jobs/" + job.id + "/cancel").status,
+      403);
   auto r = api_.call("analyst", "POST", "/api/v1/jobs/" + job.id + "/cancel");
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(r.json()["state"], "cancelled");
-  EXPECT_EQ(api_.call("analyst", "POST", "/api/v1/jobs/" + job.id + "/cancel").status, 409);
-  EXPECT_EQ(api_.call("analyst", "POST", "/api/v1/jobs/nope/cancel").status, 404);
+  EXPECT_EQ(
+      api_.call("analyst", "POST", "/api/v1/jobs/" + job.id + "/cancel").status,
+      409);
+  EXPECT_EQ(api_.call("analyst", "POST", "/api/v1/jobs/nope/cancel").status,
+            404);
 }
 
 TEST_F(ApiJobsTest, RolesAndBadFilters) {
   auto csv = fixture_text("bank_sample.csv");
-  EXPECT_EQ(api_.call("viewer", "POST", "/api/v1/customers/import?async=true", csv, "text/csv").status, 403);
+  EXPECT_EQ(api_.call("viewer", "POST", "/api/v1/customers/import?async=true",
+                      csv, "text/csv")
+                .status,
+            403);
   EXPECT_EQ(api_.call("", "GET", "/api/v1/jobs").status, 401);
   EXPECT_EQ(api_.call("viewer", "GET", "/api/v1/jobs").status, 200);
-  EXPECT_EQ(api_.call("viewer", "GET", "/api/v1/jobs?state=sleeping").status, 422);
+  EXPECT_EQ(api_.call("viewer", "GET", "/api/v1/jobs?state=sleeping").status,
+            422);
   EXPECT_EQ(api_.call("viewer", "GET", "/api/v1/jobs?limit=0").status, 422);
-  EXPECT_EQ(api_.call("viewer", "POST", "/api/v1/customers/export?format=xml").status, 422);
+  EXPECT_EQ(
+      api_.call("viewer", "POST", "/api/v1/customers/export?format=xml").status,
+      422);
 }
 
-}  // namespace
-}  // namespace churnwatch
+} // namespace
+} // namespace churnwatch

@@ -19,17 +19,22 @@ namespace churnwatch::test_support {
 // same dir must reach the same jobs (two processes sharing one queue).
 struct JobQueueBackend {
   std::string name;
-  std::function<std::unique_ptr<queue::JobQueue>(const std::filesystem::path& dir)> open;
+  std::function<std::unique_ptr<queue::JobQueue>(
+      const std::filesystem::path &dir)>
+      open;
 };
 
-inline std::ostream& operator<<(std::ostream& os, const JobQueueBackend& b) { return os << b.name; }
+inline std::ostream &operator<<(std::ostream &os, const JobQueueBackend &b) {
+  return os << b.name;
+}
 
 class JobQueueConformance : public ::testing::TestWithParam<JobQueueBackend> {
- protected:
+protected:
   void SetUp() override {
     static int counter = 0;
     dir_ = std::filesystem::temp_directory_path() /
-           ("churnwatch-queue-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+           ("churnwatch-queue-" + std::to_string(::getpid()) + "-" +
+            std::to_string(counter++));
     std::filesystem::create_directories(dir_);
     q_ = GetParam().open(dir_);
   }
@@ -44,4 +49,4 @@ class JobQueueConformance : public ::testing::TestWithParam<JobQueueBackend> {
   std::unique_ptr<queue::JobQueue> q_;
 };
 
-}  // namespace churnwatch::test_support
+} // namespace churnwatch::test_support

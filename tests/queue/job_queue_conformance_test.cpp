@@ -61,7 +61,8 @@ TEST_P(JobQueueConformance, SameIdempotencyKeyAndKindReturnsTheFirstJob) {
 
 TEST_P(JobQueueConformance, ClaimsOldestRunnableOfTheWantedKinds) {
   auto a = q_->enqueue("import", {}, {});
-  auto later = q_->enqueue("import", {}, {.run_after = std::chrono::system_clock::now() + 1h});
+  auto later = q_->enqueue(
+      "import", {}, {.run_after = std::chrono::system_clock::now() + 1h});
   auto b = q_->enqueue("export", {}, {});
   auto c = q_->enqueue("import", {}, {});
 
@@ -85,18 +86,20 @@ TEST_P(JobQueueConformance, ClaimsOldestRunnableOfTheWantedKinds) {
   EXPECT_EQ(q_->get(later.id)->state, JobState::kQueued);
 }
 
-TEST_P(JobQueueConformance, ExpiredLeaseIsReclaimedByAnotherWorkerAsANewAttempt) {
+TEST_P(JobQueueConformance,
+       ExpiredLeaseIsReclaimedByAnotherWorkerAsANewAttempt) {
   auto job = q_->enqueue("import", {}, {});
   ASSERT_TRUE(q_->claim("crashed", {}, 50ms));
   EXPECT_FALSE(q_->claim("w2", {}, kLease)) << "the lease is still held";
   std::this_thread::sleep_for(80ms);
-  auto other = reopen();  // another process sharing the queue
+  auto other = reopen(); // another process sharing the queue
   auto again = other->claim("w2", {}, kLease);
   ASSERT_TRUE(again);
   EXPECT_EQ(again->id, job.id);
   EXPECT_EQ(again->attempts, 2);
   EXPECT_EQ(again->lease_owner, "w2");
-  EXPECT_THROW(q_->heartbeat(job.id, "crashed", 0.5, "late", kLease), core::Conflict);
+  EXPECT_THROW(q_->heartbeat(job.id, "crashed", 0.5, "late", kLease),
+               core::Conflict);
   EXPECT_THROW(q_->complete(job.id, "crashed", {}), core::Conflict);
   other->complete(job.id, "w2", {{"ok", true}});
   EXPECT_EQ(q_->get(job.id)->state, JobState::kSucceeded);
@@ -118,12 +121,15 @@ TEST_P(JobQueueConformance, HeartbeatRecordsProgressAndExtendsTheLease) {
   std::this_thread::sleep_for(60ms);
   EXPECT_FALSE(q_->heartbeat(job.id, "w1", 0.25, "a quarter", 300ms));
   std::this_thread::sleep_for(60ms);
-  EXPECT_FALSE(q_->claim("w2", {}, kLease)) << "the heartbeat extended the lease past its first expiry";
+  EXPECT_FALSE(q_->claim("w2", {}, kLease))
+      << "the heartbeat extended the lease past its first expiry";
   auto got = q_->get(job.id);
   EXPECT_DOUBLE_EQ(got->progress, 0.25);
   EXPECT_EQ(got->message, "a quarter");
-  EXPECT_THROW(q_->heartbeat(job.id, "someone-else", 0.5, "", kLease), core::Conflict);
-  EXPECT_THROW(q_->heartbeat("no-such-job", "w1", 0.5, "", kLease), core::NotFound);
+  EXPECT_THROW(q_->heartbeat(job.id, "someone-else", 0.5, "", kLease),
+               core::Conflict);
+  EXPECT_THROW(q_->heartbeat("no-such-job", "w1", 0.5, "", kLease),
+               core::NotFound);
 }
 
 TEST_P(JobQueueConformance, CompleteStoresTheResult) {
@@ -149,8 +155,10 @@ TEST_P(JobQueueConformance, RetryableFailureComesBackAfterABackoff) {
   EXPECT_EQ(failed.error, "disk full");
   EXPECT_EQ(failed.attempts, 1);
   // First retry waits 1..2 s (2 s base, equal jitter).
-  EXPECT_GE(failed.run_after, core::to_iso8601(std::chrono::system_clock::now() + 900ms));
-  EXPECT_LE(failed.run_after, core::to_iso8601(std::chrono::system_clock::now() + 2100ms));
+  EXPECT_GE(failed.run_after,
+            core::to_iso8601(std::chrono::system_clock::now() + 900ms));
+  EXPECT_LE(failed.run_after,
+            core::to_iso8601(std::chrono::system_clock::now() + 2100ms));
   EXPECT_GT(failed.run_after, before);
   EXPECT_FALSE(q_->claim("w1", {}, kLease)) << "not claimable before run_after";
 }
@@ -232,11 +240,14 @@ TEST_P(JobQueueConformance, CountsEveryState) {
   EXPECT_EQ(q_->counts()[JobState::kSucceeded], 1);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Sqlite, JobQueueConformance,
-    ::testing::Values(test_support::JobQueueBackend{
-        "sqlite", [](const std::filesystem::path& dir) { return queue::open_job_queue((dir / "jobs.db").string()); }}),
-    [](const auto& info) { return info.param.name; });
+INSTANTIATE_TEST_SUITE_P(Sqlite, JobQueueConformance,
+                         ::testing::Values(test_support::JobQueueBackend{
+                             "sqlite",
+                             [](const std::filesystem::path &dir) {
+                               return queue::open_job_queue(
+                                   (dir / "jobs.db").string());
+                             }}),
+                         [](const auto &info) { return info.param.name; });
 
-}  // namespace
-}  // namespace churnwatch
+} // namespace
+} // namespace churnwatch

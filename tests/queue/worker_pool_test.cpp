@@ -22,11 +22,12 @@ using queue::JobState;
 using queue::WorkerPool;
 
 class WorkerPoolTest : public ::testing::Test {
- protected:
+protected:
   void SetUp() override {
     static int counter = 0;
     dir_ = std::filesystem::temp_directory_path() /
-           ("churnwatch-workers-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+           ("churnwatch-workers-" + std::to_string(::getpid()) + "-" +
+            std::to_string(counter++));
     std::filesystem::create_directories(dir_);
     q_ = queue::open_job_queue((dir_ / "jobs.db").string());
   }
@@ -45,11 +46,12 @@ class WorkerPoolTest : public ::testing::Test {
   }
 
   // Polls until the job reaches a terminal state (or 10 s pass).
-  Job wait_done(const std::string& id, queue::JobQueue* q = nullptr) {
+  Job wait_done(const std::string &id, queue::JobQueue *q = nullptr) {
     q = q ? q : q_.get();
     for (int i = 0; i < 1000; ++i) {
       auto job = q->get(id);
-      if (job && queue::is_terminal(job->state)) return *job;
+      if (job && queue::is_terminal(job->state))
+        return *job;
       std::this_thread::sleep_for(10ms);
     }
     ADD_FAILURE() << "job " << id << " did not finish";
@@ -63,10 +65,11 @@ class WorkerPoolTest : public ::testing::Test {
 TEST_F(WorkerPoolTest, SuccessfulHandlerStoresResultAndProgress) {
   WorkerPool pool(*q_, fast());
   std::atomic<bool> saw_progress{false};
-  pool.add("double", [&](const Job& job, JobContext& ctx) {
+  pool.add("double", [&](const Job &job, JobContext &ctx) {
     ctx.progress(0.5, "halfway");
     // Long enough for the heartbeat thread to write the progress.
-    for (int i = 0; i < 60 && !saw_progress; ++i) std::this_thread::sleep_for(10ms);
+    for (int i = 0; i < 60 && !saw_progress; ++i)
+      std::this_thread::sleep_for(10ms);
     return nlohmann::json{{"value", job.payload["n"].get<int>() * 2}};
   });
   pool.start();
@@ -74,7 +77,8 @@ TEST_F(WorkerPoolTest, SuccessfulHandlerStoresResultAndProgress) {
   pool.wake();
   for (int i = 0; i < 200 && !saw_progress; ++i) {
     auto j = q_->get(job.id);
-    if (j->state == JobState::kRunning && j->message == "halfway") saw_progress = true;
+    if (j->state == JobState::kRunning && j->message == "halfway")
+      saw_progress = true;
     std::this_thread::sleep_for(5ms);
   }
   auto done = wait_done(job.id);
@@ -87,7 +91,7 @@ TEST_F(WorkerPoolTest, SuccessfulHandlerStoresResultAndProgress) {
 TEST_F(WorkerPoolTest, InvalidInputFailsForGood) {
   WorkerPool pool(*q_, fast());
   std::atomic<int> runs{0};
-  pool.add("strict", [&](const Job&, JobContext&) -> nlohmann::json {
+  pool.add("strict", [&](const Job &, JobContext &) -> nlohmann::json {
     ++runs;
     throw core::Invalid("column 'Age' must be a number");
   });
@@ -102,8 +106,9 @@ TEST_F(WorkerPoolTest, InvalidInputFailsForGood) {
 TEST_F(WorkerPoolTest, OtherErrorsAreRetriedAndTheSecondAttemptSucceeds) {
   WorkerPool pool(*q_, fast());
   std::atomic<int> runs{0};
-  pool.add("flaky", [&](const Job& job, JobContext&) -> nlohmann::json {
-    if (++runs == 1) throw std::runtime_error("connection reset");
+  pool.add("flaky", [&](const Job &job, JobContext &) -> nlohmann::json {
+    if (++runs == 1)
+      throw std::runtime_error("connection reset");
     return {{"attempt", job.attempts}};
   });
   pool.start();
@@ -120,14 +125,14 @@ TEST_F(WorkerPoolTest, OtherErrorsAreRetriedAndTheSecondAttemptSucceeds) {
 TEST_F(WorkerPoolTest, CancellationStopsARunningHandler) {
   WorkerPool pool(*q_, fast());
   std::atomic<bool> started{false}, cleaned_up{false};
-  pool.add("long", [&](const Job&, JobContext& ctx) -> nlohmann::json {
+  pool.add("long", [&](const Job &, JobContext &ctx) -> nlohmann::json {
     started = true;
     try {
       for (int i = 0; i < 1000; ++i) {
         ctx.progress(i / 1000.0, "working");
         std::this_thread::sleep_for(10ms);
       }
-    } catch (const queue::JobCancelled&) {
+    } catch (const queue::JobCancelled &) {
       cleaned_up = true;
       throw;
     }
@@ -135,7 +140,8 @@ TEST_F(WorkerPoolTest, CancellationStopsARunningHandler) {
   });
   pool.start();
   auto job = q_->enqueue("long", {}, {});
-  for (int i = 0; i < 500 && !started; ++i) std::this_thread::sleep_for(5ms);
+  for (int i = 0; i < 500 && !started; ++i)
+    std::this_thread::sleep_for(5ms);
   ASSERT_TRUE(started);
   q_->cancel(job.id);
   auto done = wait_done(job.id);
@@ -144,11 +150,12 @@ TEST_F(WorkerPoolTest, CancellationStopsARunningHandler) {
   EXPECT_LT(done.progress, 1.0);
 }
 
-TEST_F(WorkerPoolTest, StoppingReleasesUnfinishedJobsWithoutCountingTheAttempt) {
+TEST_F(WorkerPoolTest,
+       StoppingReleasesUnfinishedJobsWithoutCountingTheAttempt) {
   std::atomic<bool> started{false};
   {
     WorkerPool pool(*q_, fast(1));
-    pool.add("long", [&](const Job&, JobContext& ctx) -> nlohmann::json {
+    pool.add("long", [&](const Job &, JobContext &ctx) -> nlohmann::json {
       started = true;
       for (;;) {
         ctx.progress(0.1, "working");
@@ -157,7 +164,8 @@ TEST_F(WorkerPoolTest, StoppingReleasesUnfinishedJobsWithoutCountingTheAttempt) 
     });
     pool.start();
     q_->enqueue("long", {}, {});
-    for (int i = 0; i < 500 && !started; ++i) std::this_thread::sleep_for(5ms);
+    for (int i = 0; i < 500 && !started; ++i)
+      std::this_thread::sleep_for(5ms);
     ASSERT_TRUE(started);
     pool.stop(50ms);
   }
@@ -171,24 +179,27 @@ TEST_F(WorkerPoolTest, TwoPoolsOnOneDatabaseNeverRunAJobTwice) {
   auto second_queue = queue::open_job_queue((dir_ / "jobs.db").string());
   std::mutex mu;
   std::map<std::string, int> runs;
-  auto handler = [&](const Job& job, JobContext&) -> nlohmann::json {
+  auto handler = [&](const Job &job, JobContext &) -> nlohmann::json {
     std::lock_guard lock(mu);
     ++runs[job.id];
     return {};
   };
   constexpr int kJobs = 60;
   std::vector<std::string> ids;
-  for (int i = 0; i < kJobs; ++i) ids.push_back(q_->enqueue("count", {{"i", i}}, {}).id);
+  for (int i = 0; i < kJobs; ++i)
+    ids.push_back(q_->enqueue("count", {{"i", i}}, {}).id);
   WorkerPool a(*q_, fast(2)), b(*second_queue, fast(2));
   a.add("count", handler);
   b.add("count", handler);
   a.start();
   b.start();
-  for (const auto& id : ids) EXPECT_EQ(wait_done(id).state, JobState::kSucceeded);
+  for (const auto &id : ids)
+    EXPECT_EQ(wait_done(id).state, JobState::kSucceeded);
   a.stop();
   b.stop();
   EXPECT_EQ(runs.size(), static_cast<std::size_t>(kJobs));
-  for (const auto& [id, n] : runs) EXPECT_EQ(n, 1) << id;
+  for (const auto &[id, n] : runs)
+    EXPECT_EQ(n, 1) << id;
   EXPECT_EQ(q_->counts()[JobState::kSucceeded], kJobs);
 }
 
@@ -198,11 +209,12 @@ TEST_F(WorkerPoolTest, HeartbeatsKeepTheLeaseOfAQuietHandler) {
   WorkerPool pool(*q_, o);
   auto other = queue::open_job_queue((dir_ / "jobs.db").string());
   std::atomic<bool> stolen{false};
-  pool.add("quiet", [&](const Job&, JobContext&) -> nlohmann::json {
+  pool.add("quiet", [&](const Job &, JobContext &) -> nlohmann::json {
     // No progress for three lease lengths; another worker must not get it.
     for (int i = 0; i < 9; ++i) {
       std::this_thread::sleep_for(50ms);
-      if (other->claim("thief", {}, 1s)) stolen = true;
+      if (other->claim("thief", {}, 1s))
+        stolen = true;
     }
     return {{"done", true}};
   });
@@ -214,5 +226,5 @@ TEST_F(WorkerPoolTest, HeartbeatsKeepTheLeaseOfAQuietHandler) {
   EXPECT_EQ(done.attempts, 1);
 }
 
-}  // namespace
-}  // namespace churnwatch
+} // namespace
+} // namespace churnwatch

@@ -12,30 +12,37 @@ namespace {
 
 using services::AccessLevel;
 
-queue::JobQueue& jobs_of(ApiContext& ctx) {
-  if (!ctx.jobs) throw core::Unavailable("background jobs are not enabled on this server");
+queue::JobQueue &jobs_of(ApiContext &ctx) {
+  if (!ctx.jobs)
+    throw core::Unavailable("background jobs are not enabled on this server");
   return *ctx.jobs;
 }
 
-std::int64_t int_param(const Request& req, const char* name, std::int64_t def, std::int64_t lo, std::int64_t hi) {
+std::int64_t int_param(const Request &req, const char *name, std::int64_t def,
+                       std::int64_t lo, std::int64_t hi) {
   auto v = req.query_param(name);
-  if (!v) return def;
+  if (!v)
+    return def;
   try {
     std::size_t used = 0;
     long long n = std::stoll(*v, &used);
-    if (used == v->size() && n >= lo && n <= hi) return n;
-  } catch (const std::exception&) {
+    if (used == v->size() && n >= lo && n <= hi)
+      return n;
+  } catch (const std::exception &) {
   }
-  throw core::Invalid("bad query parameter '" + std::string(name) + "'",
-                      {{name, "must be a whole number from " + std::to_string(lo) + " to " + std::to_string(hi)}});
+  throw core::Invalid(
+      "bad query parameter '" + std::string(name) + "'",
+      {{name, "must be a whole number from " + std::to_string(lo) + " to " +
+                  std::to_string(hi)}});
 }
 
-}  // namespace
+} // namespace
 
-void add_job_routes(ApiRouter& api, ApiContext& ctx) {
-  api.route("GET", "/api/v1/jobs", AccessLevel::kViewer, [&ctx](Request& req) {
+void add_job_routes(ApiRouter &api, ApiContext &ctx) {
+  api.route("GET", "/api/v1/jobs", AccessLevel::kViewer, [&ctx](Request &req) {
     queue::JobFilter filter;
-    if (auto s = req.query_param("state")) filter.state = queue::parse_job_state(*s);
+    if (auto s = req.query_param("state"))
+      filter.state = queue::parse_job_state(*s);
     filter.kind = req.query_param("kind").value_or("");
     filter.limit = int_param(req, "limit", 50, 1, 1000);
     filter.offset = int_param(req, "offset", 0, 0, INT64_MAX);
@@ -43,42 +50,53 @@ void add_job_routes(ApiRouter& api, ApiContext& ctx) {
     return json_response(200, {{"items", page.items}, {"total", page.total}});
   });
 
-  api.route("GET", "/api/v1/jobs/{id}", AccessLevel::kViewer, [&ctx](Request& req) {
-    auto job = jobs_of(ctx).get(req.param("id"));
-    if (!job) throw core::NotFound("no job has id '" + req.param("id") + "'");
-    return json_response(200, *job);
-  });
+  api.route("GET", "/api/v1/jobs/{id}", AccessLevel::kViewer,
+            [&ctx](Request &req) {
+              auto job = jobs_of(ctx).get(req.param("id"));
+              if (!job)
+                throw core::NotFound("no job has id '" + req.param("id") + "'");
+              return json_response(200, *job);
+            });
 
-  api.route("POST", "/api/v1/jobs/{id}/cancel", AccessLevel::kAnalyst, [&ctx](Request& req) {
-    auto job = jobs_of(ctx).cancel(req.param("id"));
-    return json_response(job.state == queue::JobState::kCancelled ? 200 : 202, job);
-  });
+  api.route("POST", "/api/v1/jobs/{id}/cancel", AccessLevel::kAnalyst,
+            [&ctx](Request &req) {
+              auto job = jobs_of(ctx).cancel(req.param("id"));
+              return json_response(
+                  job.state == queue::JobState::kCancelled ? 200 : 202, job);
+            });
 
-  api.route("GET", "/api/v1/jobs/{id}/download", AccessLevel::kViewer, [&ctx](Request& req) {
-    if (!ctx.transfers) throw core::Unavailable("background jobs are not enabled on this server");
-    const auto path = ctx.transfers->export_file(req.param("id"));
-    auto in = std::make_shared<std::ifstream>(path, std::ios::binary);
-    if (!*in) throw core::NotFound("the file of export job '" + req.param("id") + "' is gone");
-    const bool csv = path.extension() == ".csv";
-    Response r;
-    r.content_type = csv ? "text/csv; charset=utf-8" : "application/x-ndjson";
-    r.set_header("Content-Disposition",
-                 std::string("attachment; filename=\"customers.") + (csv ? "csv" : "jsonl") + "\"");
-    r.stream = [in](std::string& out) {
-      char buf[64 * 1024];
-      in->read(buf, sizeof buf);
-      out.append(buf, static_cast<std::size_t>(in->gcount()));
-      return static_cast<bool>(*in);
-    };
-    return r;
-  });
+  api.route("GET", "/api/v1/jobs/{id}/download", AccessLevel::kViewer,
+            [&ctx](Request &req) {
+              if (!ctx.transfers)
+                throw core::Unavailable(
+                    "background jobs are not enabled on this server");
+              const auto path = ctx.transfers->export_file(req.param("id"));
+              auto in = std::make_shared<std::ifstream>(path, std::ios::binary);
+              if (!*in)
+                throw core::NotFound("the file of export job '" +
+                                     req.param("id") + "' is gone");
+              const bool csv = path.extension() == ".csv";
+              Response r;
+              r.content_type =
+                  csv ? "text/csv; charset=utf-8" : "application/x-ndjson";
+              r.set_header("Content-Disposition",
+                           std::string("attachment; filename=\"customers.") +
+                               (csv ? "csv" : "jsonl") + "\"");
+              r.stream = [in](std::string &out) {
+                char buf[64 * 1024];
+                in->read(buf, sizeof buf);
+                out.append(buf, static_cast<std::size_t>(in->gcount()));
+                return static_cast<bool>(*in);
+              };
+              return r;
+            });
 }
 
 // The answer to a request that started a job: 202, where to poll, the job.
-Response job_accepted(const queue::Job& job) {
+Response job_accepted(const queue::Job &job) {
   auto r = json_response(202, job);
   r.set_header("Location", "/api/v1/jobs/" + job.id);
   return r;
 }
 
-}  // namespace churnwatch::http
+} // namespace churnwatch::http
