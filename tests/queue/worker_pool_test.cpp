@@ -205,14 +205,14 @@ TEST_F(WorkerPoolTest, TwoPoolsOnOneDatabaseNeverRunAJobTwice) {
 
 TEST_F(WorkerPoolTest, HeartbeatsKeepTheLeaseOfAQuietHandler) {
   auto o = fast(1);
-  o.lease = 150ms;
+  o.lease = 300ms;
   WorkerPool pool(*q_, o);
   auto other = queue::open_job_queue((dir_ / "jobs.db").string());
   std::atomic<bool> stolen{false};
   pool.add("quiet", [&](const Job &, JobContext &) -> nlohmann::json {
     // No progress for three lease lengths; another worker must not get it.
     for (int i = 0; i < 9; ++i) {
-      std::this_thread::sleep_for(50ms);
+      std::this_thread::sleep_for(100ms);
       if (other->claim("thief", {}, 1s))
         stolen = true;
     }
