@@ -4,7 +4,8 @@
 // a viewer is not offered. Runs after ui.test.mjs, which imports the customers.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { baseUrl, launch, screenshot, signIn } from './browser.mjs';
+import { readFileSync } from 'node:fs';
+import { baseUrl, launch, passwords, screenshot, signIn } from './browser.mjs';
 
 let browser;
 
@@ -223,14 +224,31 @@ describe('models and risk in the web UI', () => {
     await page.close();
   });
 
-  it('shows the jobs page: the jobs, or why there are none', async () => {
+  it('lists a background import on the jobs page with its progress and outcome', async () => {
+    // Start the job through the API (the Data page imports in the request).
+    const login = await fetch(baseUrl + '/api/v1/auth/login', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ username: 'analyst', password: passwords.analyst }),
+    });
+    assert.equal(login.status, 200);
+    const { access_token: token } = await login.json();
+    const started = await fetch(baseUrl + '/api/v1/customers/import?async=true&mode=upsert', {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'text/csv' },
+      body: readFileSync(process.env.E2E_CSV),
+    });
+    assert.equal(started.status, 202);
+    const job = await started.json();
+
     const page = await signIn(browser.context, 'analyst');
     await nav(page, 'Jobs').click();
-    await page
-      .getByRole('table', { name: 'Jobs' })
-      .or(page.getByTestId('empty-state').filter({ hasText: /No jobs yet|not enabled/ }))
-      .waitFor();
-    assert.equal(await page.getByRole('alert').count(), 0);
+    const row = page.getByTestId('job-row').filter({ hasText: job.id.slice(0, 12) });
+    await row.waitFor();
+    // The page refreshes itself while the job is unfinished.
+    await row.getByTestId('job-state').getByText('succeeded').waitFor({ timeout: 30_000 });
+    assert.equal(await row.getByRole('progressbar').getAttribute('aria-valuenow'), '100');
+    assert.equal(await row.getByRole('button', { name: 'Cancel' }).count(), 0);
     await screenshot(page, '19-jobs');
     await page.close();
   });

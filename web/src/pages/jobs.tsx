@@ -4,6 +4,7 @@ import * as React from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { ListChecks, Loader2, XCircle } from 'lucide-react';
 import { api, ApiError } from '@/api/client';
+import type { components } from '@/api/schema';
 import { errorMessage } from '@/api/hooks';
 import { useCan } from '@/auth/auth';
 import { PageHeader } from '@/components/layout';
@@ -17,24 +18,7 @@ import { Table, TBody, TD, TH, THead, TR } from '@/components/ui/table';
 import { useToast } from '@/components/ui/toast';
 import { cn, percentFormat } from '@/lib/utils';
 
-// Mirrors queue::Job's JSON (src/queue/job.cpp); switch to the generated
-// type once GET /api/v1/jobs is in openapi.json.
-export interface Job {
-  id: string;
-  kind: string;
-  state: 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'dead';
-  progress: number;
-  message: string;
-  attempts: number;
-  max_attempts: number;
-  result?: unknown;
-  error?: string | null;
-  created_by?: string | null;
-  created_at: string;
-  started_at?: string | null;
-  finished_at?: string | null;
-  cancel_requested?: boolean;
-}
+export type Job = components['schemas']['Job'];
 
 const kStates: Job['state'][] = ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'dead'];
 const stateClasses: Record<Job['state'], string> = {
