@@ -248,6 +248,7 @@ describe('models and risk in the web UI', () => {
     // The page refreshes itself while the job is unfinished.
     await row.getByTestId('job-state').getByText('succeeded').waitFor({ timeout: 30_000 });
     assert.equal(await row.getByRole('progressbar').getAttribute('aria-valuenow'), '100');
+    assert.match(await row.textContent(), /0 created, [\d,]+ updated, 0 skipped/);
     assert.equal(await row.getByRole('button', { name: 'Cancel' }).count(), 0);
     await screenshot(page, '19-jobs');
     await page.close();

@@ -17,6 +17,7 @@ import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from '@
 import { Table, TBody, TD, TH, THead, TR } from '@/components/ui/table';
 import { useToast } from '@/components/ui/toast';
 import { cn, percentFormat } from '@/lib/utils';
+import { jobOutcome } from '@/lib/jobs';
 
 export type Job = components['schemas']['Job'];
 
@@ -156,7 +157,7 @@ export function JobsPage() {
                       <span className="w-10 text-right text-xs tabular-nums">{percentFormat.format(j.progress)}</span>
                     </div>
                     <div className="mt-1 max-w-56 truncate text-xs text-muted-foreground" title={j.error ?? j.message}>
-                      {j.error ?? j.message}
+                      {j.error ?? (j.state === 'succeeded' ? (jobOutcome(j.kind, j.result) ?? j.message) : j.message)}
                     </div>
                   </TD>
                   <TD className="text-muted-foreground">{j.created_by ?? '—'}</TD>

@@ -1,0 +1,14 @@
+import { describe, expect, it } from 'vitest';
+import { jobOutcome } from './jobs';
+
+describe('job outcome', () => {
+  it('summarises imports and exports from their result', () => {
+    expect(jobOutcome('import', { created: 1200, updated: 3, skipped: 0, schema_version: 1 })).toBe('1,200 created, 3 updated, 0 skipped');
+    expect(jobOutcome('export', { customers: 10000, format: 'csv', bytes: 12 })).toBe('10,000 customers · CSV');
+  });
+  it('says nothing for unknown kinds or missing results', () => {
+    expect(jobOutcome('import', null)).toBeNull();
+    expect(jobOutcome('retrain', { ok: true })).toBeNull();
+    expect(jobOutcome('import', {})).toBeNull();
+  });
+});

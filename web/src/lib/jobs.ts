@@ -1,0 +1,19 @@
+// One line that says what a finished job did, from its `result`.
+export function jobOutcome(kind: string, result: unknown): string | null {
+  if (!result || typeof result !== 'object') return null;
+  const r = result as Record<string, unknown>;
+  const n = (v: unknown) => (typeof v === 'number' ? v.toLocaleString('en-US') : null);
+  if (kind === 'import') {
+    const parts = [
+      n(r.created) !== null && `${n(r.created)} created`,
+      n(r.updated) !== null && `${n(r.updated)} updated`,
+      n(r.skipped) !== null && `${n(r.skipped)} skipped`,
+    ].filter(Boolean);
+    return parts.length ? parts.join(', ') : null;
+  }
+  if (kind === 'export') {
+    const parts = [n(r.customers) !== null && `${n(r.customers)} customers`, typeof r.format === 'string' && r.format.toUpperCase()].filter(Boolean);
+    return parts.length ? parts.join(' · ') : null;
+  }
+  return null;
+}
