@@ -220,6 +220,10 @@ describe('models and risk in the web UI', () => {
     await nav(page, 'Risk monitor').click();
     await page.getByRole('table', { name: 'Highest risk customers' }).waitFor();
     await screenshot(page, '17-risk-monitor-dark');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.getByRole('table', { name: 'Highest risk customers' }).waitFor();
+    await screenshot(page, '17-risk-monitor-phone-dark');
+    await page.setViewportSize({ width: 1360, height: 860 });
     await page.getByRole('button', { name: 'Switch to light theme' }).click();
     await page.close();
   });
