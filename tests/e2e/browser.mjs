@@ -47,8 +47,14 @@ export async function launch() {
   };
 }
 
-/** A new tab is a new session: the token lives in page memory only. */
+/**
+ * Signs `username` in on a new tab. The tabs of one browser share the session
+ * cookie (a reload restores the last user who signed in), so the cookie is
+ * cleared first to land on the login page; tabs already open keep their
+ * in-memory access tokens.
+ */
 export async function signIn(context, username) {
+  await context.clearCookies();
   const page = await context.newPage();
   await page.goto(baseUrl + '/');
   await page.getByLabel('Username').fill(username);

@@ -49,7 +49,15 @@ describe('churnwatch web UI', () => {
     assert.equal(await page.getByTestId('current-user').textContent(), 'admin');
     assert.equal(await page.getByTestId('current-role').textContent(), 'admin');
     await page.getByText('No customers yet').waitFor();
-    // A reload forgets the in-memory token: back to the login page.
+    // The access token lives in memory only; a reload renews it from the
+    // HttpOnly session cookie, so the user stays signed in.
+    assert.equal(await page.evaluate(() => localStorage.length + sessionStorage.length), 0);
+    assert.equal(await page.evaluate(() => document.cookie), '', 'the session cookie is HttpOnly');
+    await page.reload();
+    assert.equal(await page.getByTestId('current-user').textContent(), 'admin');
+    // Signing out ends the session on the server: a reload shows the login page.
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
     await page.reload();
     await page.getByRole('button', { name: 'Sign in' }).waitFor();
     await page.close();
@@ -266,6 +274,16 @@ describe('churnwatch web UI', () => {
     await dana.getByRole('alert').getByText(/session has ended/).waitFor();
     await dana.getByRole('button', { name: 'Sign in' }).waitFor();
     await dana.close();
+
+    // The audit log shows the user changes, filtered by action prefix.
+    await nav(page, 'Audit log').click();
+    await page.getByRole('table', { name: 'Audit log' }).waitFor();
+    await page.getByLabel('Action').fill('users.');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.getByTestId('audit-row').filter({ hasText: 'users.post' }).first().waitFor();
+    const actions = await page.locator('[data-testid="audit-row"] td:nth-child(3)').allTextContents();
+    assert.ok(actions.length > 0 && actions.every((a) => a.startsWith('users.')), `only user changes: ${actions}`);
+    await screenshot(page, '06-audit');
     await page.close();
   });
 

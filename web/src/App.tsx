@@ -14,10 +14,17 @@ const WhatIfPage = lazy(() => import('@/pages/whatif').then((m) => ({ default: m
 const ModelsPage = lazy(() => import('@/pages/models').then((m) => ({ default: m.ModelsPage })));
 const JobsPage = lazy(() => import('@/pages/jobs').then((m) => ({ default: m.JobsPage })));
 const UsersPage = lazy(() => import('@/pages/users').then((m) => ({ default: m.UsersPage })));
+const AuditPage = lazy(() => import('@/pages/audit').then((m) => ({ default: m.AuditPage })));
 
 export function App() {
-  const { user } = useAuth();
+  const { user, ready } = useAuth();
   const isAdmin = useCan('admin');
+  if (!ready)
+    return (
+      <div role="status" aria-live="polite" className="flex min-h-screen items-center justify-center text-sm text-muted-foreground">
+        Restoring your session…
+      </div>
+    );
   if (!user) return <LoginPage />;
   return (
     <Routes>
@@ -31,6 +38,7 @@ export function App() {
         <Route path="data" element={<DataPage />} />
         <Route path="jobs" element={<JobsPage />} />
         {isAdmin && <Route path="users" element={<UsersPage />} />}
+        {isAdmin && <Route path="audit" element={<AuditPage />} />}
         <Route path="*" element={<Navigate to="/" replace />} />
       </Route>
     </Routes>

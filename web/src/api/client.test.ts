@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { api, ApiError, parseProblem, setAccessToken, setUnauthorizedHandler } from './client';
+import { api, ApiError, getAccessToken, parseProblem, refreshSession, setAccessToken, setUnauthorizedHandler } from './client';
 
 function jsonResponse(status: number, body: unknown, type = 'application/problem+json') {
   return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': type } });
@@ -76,5 +76,51 @@ describe('api', () => {
     setAccessToken('expired');
     await expect(api('/api/v1/customers')).rejects.toMatchObject({ status: 401 });
     expect(handler).toHaveBeenCalledTimes(1);
+  });
+
+  it('renews an expired access token once from the session cookie and retries', async () => {
+    const seen: string[] = [];
+    const fetchMock = vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
+      const path = String(input);
+      const auth = (init?.headers as Record<string, string>)?.Authorization ?? '';
+      seen.push(`${init?.method ?? 'GET'} ${path} ${auth}`);
+      if (path === '/api/v1/auth/refresh') return jsonResponse(200, { access_token: 'fresh', token_type: 'Bearer', expires_in: 900 }, 'application/json');
+      if (auth === 'Bearer fresh') return jsonResponse(200, { items: [] }, 'application/json');
+      return jsonResponse(401, { title: 'Unauthorized', status: 401, type: 'x' });
+    });
+    vi.stubGlobal('fetch', fetchMock);
+    const handler = vi.fn();
+    setUnauthorizedHandler(handler);
+    setAccessToken('stale');
+    await expect(api('/api/v1/customers')).resolves.toEqual({ items: [] });
+    expect(seen).toEqual(['GET /api/v1/customers Bearer stale', 'POST /api/v1/auth/refresh ', 'GET /api/v1/customers Bearer fresh']);
+    expect(fetchMock.mock.calls[1][1]?.credentials).toBe('same-origin');
+    expect(getAccessToken()).toBe('fresh');
+    expect(handler).not.toHaveBeenCalled();
+  });
+
+  it('signs out when the session cannot be renewed', async () => {
+    vi.stubGlobal('fetch', vi.fn(async () => jsonResponse(401, { title: 'Unauthorized', status: 401, type: 'x' })));
+    const handler = vi.fn();
+    setUnauthorizedHandler(handler);
+    setAccessToken('revoked');
+    await expect(api('/api/v1/customers')).rejects.toMatchObject({ status: 401 });
+    expect(handler).toHaveBeenCalledTimes(1);
+  });
+
+  it('shares one refresh between concurrent callers (a refresh token is single use)', async () => {
+    let refreshes = 0;
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async (input: RequestInfo | URL) => {
+        if (String(input) === '/api/v1/auth/refresh') refreshes += 1;
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        return jsonResponse(200, { access_token: `t${refreshes}`, token_type: 'Bearer', expires_in: 900 }, 'application/json');
+      }),
+    );
+    const [a, b] = await Promise.all([refreshSession(), refreshSession()]);
+    expect(refreshes).toBe(1);
+    expect(a?.access_token).toBe('t1');
+    expect(b).toBe(a);
   });
 });

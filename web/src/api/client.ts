@@ -1,5 +1,8 @@
 // HTTP client for the churnwatch REST API. The access token lives in this
-// module's memory only (never in storage): a reload means signing in again.
+// module's memory only (never in storage). The refresh token is an HttpOnly
+// cookie the script cannot read, scoped to /api/v1/auth: a reload or an
+// expired access token is recovered by POST /api/v1/auth/refresh, which
+// rotates the cookie and returns a new access token.
 import type { components } from './schema';
 
 export type Problem = components['schemas']['Problem'];
@@ -66,6 +69,7 @@ export async function parseProblem(response: Response): Promise<ApiError> {
 
 let accessToken: string | null = null;
 let onUnauthorized: (() => void) | null = null;
+let refreshing: Promise<LoginResponse | null> | null = null;
 
 export function setAccessToken(token: string | null) {
   accessToken = token;
@@ -86,8 +90,50 @@ export interface RequestOptions {
   signal?: AbortSignal;
 }
 
-/** Sends a request with the bearer token; returns the raw response or throws ApiError. */
-export async function apiRaw(path: string, options: RequestOptions = {}): Promise<Response> {
+/**
+ * Exchanges the session cookie for a new access token (and a rotated cookie).
+ * Concurrent callers share one request: the server revokes a whole sign-in
+ * when one refresh token is presented twice, so two parallel refreshes would
+ * sign the user out. Resolves to null when there is no valid session.
+ */
+export function refreshSession(): Promise<LoginResponse | null> {
+  refreshing ??= (async () => {
+    try {
+      const response = await fetch('/api/v1/auth/refresh', {
+        method: 'POST',
+        headers: { Accept: 'application/json' },
+        credentials: 'same-origin',
+      });
+      if (!response.ok) {
+        // Read the problem body so the request completes (an unread body
+        // keeps it open in the browser).
+        await response.text();
+        return null;
+      }
+      const session = (await response.json()) as LoginResponse;
+      accessToken = session.access_token;
+      return session;
+    } catch {
+      return null;
+    } finally {
+      refreshing = null;
+    }
+  })();
+  return refreshing;
+}
+
+/** Ends the session on the server (revokes the refresh token, clears the cookie) and forgets the access token. */
+export async function endSession(): Promise<void> {
+  accessToken = null;
+  try {
+    const response = await fetch('/api/v1/auth/logout', { method: 'POST', headers: { Accept: 'application/json' }, credentials: 'same-origin' });
+    await response.text();
+  } catch {
+    /* offline: the cookie expires on its own */
+  }
+}
+
+function send(path: string, options: RequestOptions): Promise<Response> {
   const headers: Record<string, string> = { Accept: 'application/json' };
   if (accessToken) headers.Authorization = `Bearer ${accessToken}`;
   let body = options.body;
@@ -97,10 +143,26 @@ export async function apiRaw(path: string, options: RequestOptions = {}): Promis
   } else if (options.contentType) {
     headers['Content-Type'] = options.contentType;
   }
-  const response = await fetch(path, { method: options.method ?? 'GET', headers, body, signal: options.signal });
+  return fetch(path, { method: options.method ?? 'GET', headers, body, signal: options.signal });
+}
+
+/**
+ * Sends a request with the bearer token; returns the raw response or throws
+ * ApiError. A 401 on a signed-in request (the access token expired) is
+ * answered by one refresh and one retry; when the session cannot be
+ * refreshed (revoked, user deactivated) the unauthorized handler signs out.
+ */
+export async function apiRaw(path: string, options: RequestOptions = {}): Promise<Response> {
+  const sentWith = accessToken;
+  let response = await send(path, options);
+  if (response.status === 401 && sentWith && !path.startsWith('/api/v1/auth/')) {
+    // Another request may have refreshed meanwhile; then just retry.
+    if (accessToken === sentWith) await refreshSession();
+    if (accessToken && accessToken !== sentWith) response = await send(path, options);
+  }
   if (!response.ok) {
     const error = await parseProblem(response);
-    if (response.status === 401 && accessToken && onUnauthorized) onUnauthorized();
+    if (response.status === 401 && accessToken !== null && onUnauthorized) onUnauthorized();
     throw error;
   }
   return response;

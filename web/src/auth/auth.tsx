@@ -1,11 +1,15 @@
-// Who is signed in. The token is kept in memory by the API client; a 401
-// from any request signs the user out and the router shows the login page.
+// Who is signed in. The access token is kept in memory by the API client and
+// renewed from the HttpOnly session cookie: on load (so a reload keeps the
+// user signed in) and when a request finds it expired. When the session
+// cannot be renewed the user is signed out and the router shows the login page.
 import * as React from 'react';
 import { useQueryClient } from '@tanstack/react-query';
-import { api, setAccessToken, setUnauthorizedHandler, type LoginResponse, type Role, type User } from '@/api/client';
+import { api, endSession, refreshSession, setAccessToken, setUnauthorizedHandler, type LoginResponse, type Role, type User } from '@/api/client';
 
 interface AuthState {
   user: User | null;
+  /** False until the session cookie has been tried on load. */
+  ready: boolean;
   /** Why the last session ended, shown on the login page. */
   notice: string | null;
   login: (username: string, password: string) => Promise<void>;
@@ -17,10 +21,14 @@ const AuthContext = React.createContext<AuthState | null>(null);
 export function AuthProvider({ children }: { children: React.ReactNode }) {
   const [user, setUser] = React.useState<User | null>(null);
   const [notice, setNotice] = React.useState<string | null>(null);
+  const [ready, setReady] = React.useState(false);
   const queryClient = useQueryClient();
 
+  // A signed-out user (button) ends the session on the server too; a session
+  // the server already ended (why given) only needs forgetting here.
   const logout = React.useCallback(
     (why?: string) => {
+      if (why === undefined) void endSession();
       setAccessToken(null);
       setUser(null);
       setNotice(why ?? null);
@@ -28,6 +36,25 @@ export function AuthProvider({ children }: { children: React.ReactNode }) {
     },
     [queryClient],
   );
+
+  React.useEffect(() => {
+    let cancelled = false;
+    void (async () => {
+      const session = await refreshSession();
+      if (session && !cancelled) {
+        try {
+          const me = session.user ?? (await api<User>('/api/v1/auth/me'));
+          if (!cancelled) setUser(me);
+        } catch {
+          setAccessToken(null);
+        }
+      }
+      if (!cancelled) setReady(true);
+    })();
+    return () => {
+      cancelled = true;
+    };
+  }, []);
 
   React.useEffect(() => {
     setUnauthorizedHandler(() => logout('Your session has ended. Please sign in again.'));
@@ -45,7 +72,7 @@ export function AuthProvider({ children }: { children: React.ReactNode }) {
     setUser(me);
   }, []);
 
-  const value = React.useMemo(() => ({ user, notice, login, logout }), [user, notice, login, logout]);
+  const value = React.useMemo(() => ({ user, ready, notice, login, logout }), [user, ready, notice, login, logout]);
   return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>;
 }
 

@@ -4,7 +4,7 @@ import * as React from 'react';
 import { Suspense } from 'react';
 import * as DialogPrimitive from '@radix-ui/react-dialog';
 import { NavLink, Outlet, useLocation } from 'react-router';
-import { Activity, BookOpen, BrainCircuit, Database, FlaskConical, LayoutDashboard, ListChecks, LogOut, Menu, Moon, ShieldAlert, Sun, Users, UsersRound, X } from 'lucide-react';
+import { Activity, BookOpen, BrainCircuit, Database, FlaskConical, LayoutDashboard, ListChecks, LogOut, Menu, Moon, ScrollText, ShieldAlert, Sun, Users, UsersRound, X } from 'lucide-react';
 import { useAuth, useCan } from '@/auth/auth';
 import { useTheme } from '@/lib/theme';
 import { Button } from '@/components/ui/button';
@@ -21,6 +21,7 @@ const navItems: { to: string; label: string; icon: React.ComponentType<{ classNa
   { to: '/data', label: 'Data', icon: Database, role: 'viewer' },
   { to: '/jobs', label: 'Jobs', icon: ListChecks, role: 'viewer' },
   { to: '/users', label: 'Users', icon: Users, role: 'admin' },
+  { to: '/audit', label: 'Audit log', icon: ScrollText, role: 'admin' },
 ];
 
 function Nav({ onNavigate }: { onNavigate?: () => void }) {
@@ -144,7 +145,7 @@ export function Layout() {
             >
               {theme === 'dark' ? <Sun /> : <Moon />}
             </Button>
-            <Button variant="ghost" size="sm" onClick={() => logout()}>
+            <Button variant="ghost" size="sm" onClick={() => logout()} aria-label="Sign out">
               <LogOut />
               <span className="hidden sm:inline">Sign out</span>
             </Button>
