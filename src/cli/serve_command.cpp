@@ -1,5 +1,5 @@
-// churnwatch serve: the API, the web UI and (as later parts land) the
-// embedded worker and scheduler, in one process. This is the composition
+// churnwatch serve: the API, the web UI, the embedded worker pool and the
+// scheduler, in one process. This is the composition
 // root: backends are chosen here, once, from the configuration.
 #include <spdlog/spdlog.h>
 #include <unistd.h>
@@ -59,6 +59,17 @@ int run_serve(const core::Config& config) {
   http::ApiContext ctx{*store, accounts, customers, schema, models, scoring};
   ctx.jobs = jobs.queue.get();
   ctx.transfers = jobs.transfers.get();
+  // Schedules are readable and editable on every server; only those with
+  // CHURNWATCH_SCHEDULER on (the default) also enqueue their ticks, and the
+  // queue's idempotency keys keep that to one job per tick across servers.
+  services::SchedulerOptions scheduler_options;
+  if (jobs.pool) scheduler_options.runnable_kinds = jobs.pool->kinds();
+  services::Scheduler scheduler(*store, *jobs.queue, scheduler_options);
+  ctx.scheduler = &scheduler;
+  // Other parts add their own readiness checks here (e.g. a cache, optional).
+  core::ReadinessChecks readiness;
+  ctx.readiness = &readiness;
+  ctx.metrics_token = config.metrics_token;
   http::ServerOptions options;
   options.cors_origins = http::parse_origin_list(config.cors_origins);
   services::InProcessRateLimiter limiter;
@@ -84,6 +95,7 @@ int run_serve(const core::Config& config) {
   http::Server server(options, http::build_api_router(ctx));
   server.start();
   if (jobs.pool) jobs.pool->start();
+  if (config.scheduler) scheduler.start();
 
   const std::string host = options.host == "0.0.0.0" ? "127.0.0.1" : options.host;
   std::cout << "churnwatch is serving on " << (config.tls_cert.empty() ? "http" : "https") << "://" << host << ':' << server.port() << "/  (API: /api/v1, "
@@ -96,6 +108,7 @@ int run_serve(const core::Config& config) {
   std::cout << "received " << (sig == SIGINT ? "SIGINT" : "SIGTERM") << ", draining requests and stopping" << std::endl;
   server.stop(10);
   server.wait();
+  scheduler.stop();
   if (jobs.pool) jobs.pool->stop(std::chrono::seconds(10));
   return 0;
 }

@@ -78,6 +78,8 @@ Config config_from_env() {
   env_number("CHURNWATCH_WORKERS", c.workers);
   env_number("CHURNWATCH_JOB_LEASE_SECONDS", c.job_lease_seconds);
   env_string("CHURNWATCH_JOBS_DATABASE_URL", c.jobs_database_url);
+  env_bool("CHURNWATCH_SCHEDULER", c.scheduler);
+  env_string("CHURNWATCH_METRICS_TOKEN", c.metrics_token);
   env_bool("CHURNWATCH_AUTO_PROMOTE", c.auto_promote);
   env_probability("CHURNWATCH_HIGH_RISK_THRESHOLD", c.high_risk_threshold);
   env_string("CHURNWATCH_RISK_LEVELS", c.risk_levels);

@@ -27,6 +27,12 @@ struct Config {
   // the store's own database otherwise.
   std::string jobs_database_url;
   std::string log_level = "info";                   // CHURNWATCH_LOG_LEVEL
+  // CHURNWATCH_SCHEDULER: serve runs the scheduler (periodic monitoring and
+  // retraining jobs); false on servers that should only answer requests.
+  bool scheduler = true;
+  // CHURNWATCH_METRICS_TOKEN: when set, GET /metrics needs "Authorization:
+  // Bearer <token>"; empty: /metrics is open like /healthz.
+  std::string metrics_token;
   // CHURNWATCH_ADMIN_PASSWORD: the first admin's password; empty: random, printed once.
   std::string admin_password;
   // CHURNWATCH_AUTO_PROMOTE: a newly trained model replaces production only

@@ -352,6 +352,7 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
     record_.remote_ip = remote_ip_;
     record_.user = req_.username;
     if (state_.access_log) state_.access_log->info(access_log_line(record_));
+    record_request_metrics(req_, record_.status, std::chrono::steady_clock::now() - started_);
     res_ = Response{};
     req_ = Request{};
     mark_busy(false);

@@ -23,6 +23,10 @@ struct Request {
   std::string body;
   // Path parameters by name, filled by the router ("/customers/{id}").
   std::map<std::string, std::string> params;
+  // The route template that matched ("/api/v1/customers/{id}"), "static" for
+  // UI files, empty when nothing matched; set by dispatch(), used as the
+  // metrics label so raw paths (ids) never become time series.
+  std::string route;
   std::string request_id;
   std::string remote_ip;
   // Set by the auth middleware for authenticated requests (user id, name, role).

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/clock.hpp"
+#include "core/metrics.hpp"
 #include "core/random.hpp"
 #include "http/problem.hpp"
 #include "http/url.hpp"
@@ -79,6 +80,7 @@ Response dispatch(const Router& router, const Middleware& middleware,
     std::vector<std::string> allowed;
     switch (router.match(req, &route, &allowed)) {
       case Router::Match::kFound:
+        req.route = route->pattern;
         if (middleware) middleware(req);
         return route->handler(req);
       case Router::Match::kWrongMethod: {
@@ -97,6 +99,7 @@ Response dispatch(const Router& router, const Middleware& middleware,
         break;
     }
     if (static_files && (req.method == "GET" || req.method == "HEAD") && !is_api_path(req.path)) {
+      req.route = "static";
       return static_files->serve(req);
     }
     return problem(404, "not-found", "Not found", "no route for " + req.path);
@@ -130,6 +133,25 @@ Response transport_problem(int status, std::string_view slug, std::string_view t
   req.request_id = request_id;
   apply_response_policy(res, req);
   return res;
+}
+
+void record_request_metrics(const Request& req, int status, std::chrono::steady_clock::duration elapsed) {
+  static auto& requests = core::default_metrics().counter(
+      "churnwatch_http_requests_total", "HTTP requests answered, by method, route template and status.",
+      {"method", "route", "status"});
+  static auto& latency = core::default_metrics().histogram(
+      "churnwatch_http_request_duration_seconds",
+      "Time from a request's first byte to its response's last byte, by method and route template.",
+      {"method", "route"});
+  static constexpr std::string_view kMethods[] = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"};
+  // Methods and routes are bounded sets; anything else is folded so a client
+  // cannot create time series at will.
+  std::string method = "other";
+  for (auto m : kMethods)
+    if (req.method == m) method = std::string(m);
+  const std::string& route = req.route.empty() ? std::string("unmatched") : req.route;
+  requests.with({method, route, std::to_string(status)}).inc();
+  latency.with({method, route}).observe(std::chrono::duration<double>(elapsed).count());
 }
 
 std::string access_log_line(const AccessRecord& r) {

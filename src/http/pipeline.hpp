@@ -51,6 +51,13 @@ struct AccessRecord {
   std::string remote_ip;
   std::string user;
 };
+// Counts a finished request in core::default_metrics():
+// churnwatch_http_requests_total{method,route,status} and
+// churnwatch_http_request_duration_seconds{method,route} (from the first
+// header byte to the last body byte written). `route` is req.route, or
+// "unmatched"; an unusual method counts as "other".
+void record_request_metrics(const Request& req, int status, std::chrono::steady_clock::duration elapsed);
+
 // One JSON object (no newline): time, request_id, method, path, status,
 // bytes, duration_ms, remote_ip, user. Never headers or bodies.
 std::string access_log_line(const AccessRecord& record);

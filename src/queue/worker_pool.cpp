@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "core/errors.hpp"
+#include "core/metrics.hpp"
 #include "core/random.hpp"
 
 namespace churnwatch::queue {
@@ -44,6 +45,29 @@ std::string describe(const core::Error &e) {
   if (errors.size() > kShown)
     out += "; ...";
   return out;
+}
+
+// How a run of a job ended on this worker: succeeded, failed (for good),
+// retrying (failed, will run again), dead (failed, out of attempts),
+// cancelled, released (the pool stopped) or lost (another worker took over,
+// or the outcome could not be stored; either way another attempt follows).
+void record_run(const Job &job, std::string_view state, Steady::time_point started) {
+  static auto &runs = core::default_metrics().counter(
+      "churnwatch_job_runs_total", "Job runs finished by this process's workers, by kind and outcome state.",
+      {"kind", "state"});
+  static auto &durations = core::default_metrics().histogram(
+      "churnwatch_job_run_duration_seconds", "How long job runs took on this process's workers, by kind and outcome state.",
+      {"kind", "state"}, {0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600, 4 * 3600});
+  const std::string st(state);
+  runs.with({job.kind, st}).inc();
+  durations.with({job.kind, st})
+      .observe(std::chrono::duration<double>(Steady::now() - started).count());
+}
+
+core::Gauge &running_metric(const std::string &kind) {
+  static auto &family = core::default_metrics().gauge(
+      "churnwatch_jobs_running", "Jobs running on this process's workers, by kind.", {"kind"});
+  return family.with({kind});
 }
 
 } // namespace
@@ -171,6 +195,10 @@ void WorkerPool::run(Job job) {
                job.id, job.kind, job.attempts);
   JobContext ctx(*active);
   const std::string &me = options_.worker_id;
+  const auto started = Steady::now();
+  std::string outcome = "lost";
+  auto &running = running_metric(job.kind);
+  running.inc();
   try {
     try {
       if (active->interrupted)
@@ -178,6 +206,7 @@ void WorkerPool::run(Job job) {
       auto result = handlers_.at(job.kind)(active->job, ctx);
       if (!active->lease_lost) {
         queue_.complete(job.id, me, result);
+        outcome = "succeeded";
         spdlog::info(R"({{"msg":"job succeeded","id":"{}","kind":"{}"}})",
                      job.id, job.kind);
       }
@@ -186,22 +215,27 @@ void WorkerPool::run(Job job) {
         // Another worker holds the job now; nothing here is ours to record.
       } else if (active->cancel_requested) {
         queue_.finish_cancelled(job.id, me);
+        outcome = "cancelled";
         spdlog::info(R"({{"msg":"job cancelled","id":"{}","kind":"{}"}})",
                      job.id, job.kind);
       } else {
         queue_.release(job.id, me);
+        outcome = "released";
         spdlog::info(R"({{"msg":"job released","id":"{}","kind":"{}"}})",
                      job.id, job.kind);
       }
     } catch (const core::Invalid &e) {
       const std::string error = describe(e);
-      if (!active->lease_lost)
+      if (!active->lease_lost) {
         queue_.fail(job.id, me, error, false);
+        outcome = "failed";
+      }
       spdlog::warn(R"({{"msg":"job failed","id":"{}","kind":"{}","error":{}}})",
                    job.id, job.kind, nlohmann::json(error).dump());
     } catch (const std::exception &e) {
       if (!active->lease_lost) {
         auto after = queue_.fail(job.id, me, e.what(), true);
+        outcome = after.state == JobState::kQueued ? "retrying" : std::string(to_string(after.state));
         spdlog::warn(
             R"({{"msg":"job attempt failed","id":"{}","kind":"{}","state":"{}","error":{}}})",
             job.id, job.kind, to_string(after.state),
@@ -215,6 +249,8 @@ void WorkerPool::run(Job job) {
         R"({{"msg":"cannot record a job outcome","id":"{}","error":{}}})",
         job.id, nlohmann::json(e.what()).dump());
   }
+  running.dec();
+  record_run(job, outcome, started);
   {
     std::lock_guard lock(mu_);
     active_.erase(std::find(active_.begin(), active_.end(), active));

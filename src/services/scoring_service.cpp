@@ -9,10 +9,19 @@
 #include <thread>
 
 #include "core/errors.hpp"
+#include "core/metrics.hpp"
 #include "services/customers.hpp"
 
 namespace churnwatch::services {
 namespace {
+
+// Predictions served, by how they were asked for: what_if (nothing stored),
+// customer (one stored score), batch (rows of a scoring run).
+core::Counter& predictions_metric(const char* mode) {
+  static auto& family = core::default_metrics().counter(
+      "churnwatch_predictions_total", "Churn probabilities computed, by mode (what_if, customer, batch).", {"mode"});
+  return family.with({mode});
+}
 
 double sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
 
@@ -78,6 +87,8 @@ PredictResult ScoringService::predict(const nlohmann::json& attributes) {
   if (!errors.empty()) throw core::Invalid("invalid attributes", std::move(errors));
   auto model = models_.production();
   auto p = model->bundle.predict(typed, options_.top_reasons);
+  static auto& what_if = predictions_metric("what_if");
+  what_if.inc();
   return {p.probability, std::string(options_.levels.level(p.probability)), std::move(p.reasons),
           model->version};
 }
@@ -94,6 +105,8 @@ storage::RiskRecord ScoringService::score_customer(std::string_view id) {
   r.risk_level = std::string(options_.levels.level(r.probability));
   r.reasons = p.reasons;
   store_.append_risk({r});
+  static auto& customer = predictions_metric("customer");
+  customer.inc();
   // The store filled previous/change; read back what it wrote.
   if (auto current = store_.current_risk(c->external_id)) return *current;
   return r;
@@ -126,6 +139,8 @@ ScoreAllResult ScoringService::score_all(const storage::CustomerQuery& filter, c
     auto records = score_batch(*model, options_.levels, options_.top_reasons, ids, rows);
     for (const auto& r : records) ++result.by_level[r.risk_level];
     result.scored += static_cast<std::int64_t>(records.size());
+    static auto& batch_rows = predictions_metric("batch");
+    batch_rows.inc(static_cast<double>(records.size()));
     const auto t1 = Clock::now();
     store_.append_risk(std::move(records));
     score_seconds += std::chrono::duration<double>(t1 - t0).count();

@@ -21,6 +21,7 @@
 #include "services/accounts.hpp"
 #include "services/customers.hpp"
 #include "services/model_service.hpp"
+#include "services/scheduler.hpp"
 #include "services/schema_service.hpp"
 #include "services/scoring_service.hpp"
 #include "storage/store.hpp"
@@ -59,6 +60,9 @@ class ApiHarness {
     transfers_->register_handlers(*pool_);
     ctx_->jobs = jobs_.get();
     ctx_->transfers = transfers_.get();
+    // The schedules' routes work without the scheduler's thread running.
+    scheduler_ = std::make_unique<services::Scheduler>(*store_, *jobs_);
+    ctx_->scheduler = scheduler_.get();
     http::ServerOptions options;
     options.port = 0;
     options.threads = 2;
@@ -77,6 +81,7 @@ class ApiHarness {
     server_.reset();
     pool_->stop(std::chrono::seconds(2));
     pool_.reset();
+    scheduler_.reset();
     transfers_.reset();
     jobs_.reset();
     store_.reset();
@@ -133,6 +138,7 @@ class ApiHarness {
   std::unique_ptr<queue::JobQueue> jobs_;
   std::unique_ptr<services::TransferJobs> transfers_;
   std::unique_ptr<queue::WorkerPool> pool_;
+  std::unique_ptr<services::Scheduler> scheduler_;
   std::unique_ptr<http::ApiContext> ctx_;
   std::vector<http::RouteAccess> access_;
   std::unique_ptr<http::Server> server_;

@@ -3,9 +3,11 @@
 // service, render.
 #pragma once
 
+#include "core/readiness.hpp"
 #include "services/accounts.hpp"
 #include "services/customers.hpp"
 #include "services/model_service.hpp"
+#include "services/scheduler.hpp"
 #include "services/schema_service.hpp"
 #include "services/scoring_service.hpp"
 #include "services/transfer_jobs.hpp"
@@ -29,6 +31,16 @@ struct ApiContext {
   // run only synchronously.
   queue::JobQueue* jobs = nullptr;
   services::TransferJobs* transfers = nullptr;
+  // Periodic jobs (services/scheduler.hpp); null: the schedule routes answer
+  // 503. The routes only read and change the schedules; whether this process
+  // also runs the scheduler's thread is the composition root's choice.
+  services::Scheduler* scheduler = nullptr;
+  // Operations (system_routes.cpp). /readyz always checks the store, the
+  // queue (when jobs are on) and the production model; `readiness` adds the
+  // checks other parts register (a cache, ...). `metrics_token` non-empty:
+  // /metrics needs it as a bearer token.
+  core::ReadinessChecks* readiness = nullptr;
+  std::string metrics_token;
 };
 
 }  // namespace churnwatch::http

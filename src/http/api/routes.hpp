@@ -19,6 +19,7 @@ void add_system_routes(ApiRouter& api, ApiContext& ctx);
 void add_audit_routes(ApiRouter& api, ApiContext& ctx);
 void add_model_routes(ApiRouter& api, ApiContext& ctx);
 void add_risk_routes(ApiRouter& api, ApiContext& ctx);
+void add_schedule_routes(ApiRouter& api, ApiContext& ctx);
 
 // Every API route, in one router (the server adds static files beside it).
 // `access` receives the route/role table for the OpenAPI agreement test.
