@@ -9,6 +9,7 @@ import { errorMessage } from '@/api/hooks';
 import { useCan } from '@/auth/auth';
 import { PageHeader } from '@/components/layout';
 import { EmptyState } from '@/components/risk';
+import { SchedulesCard } from '@/components/schedules_card';
 import { Badge } from '@/components/ui/badge';
 import { Button } from '@/components/ui/button';
 import { Card } from '@/components/ui/card';
@@ -46,6 +47,7 @@ function duration(job: Job): string {
 
 export function JobsPage() {
   const canCancel = useCan('analyst');
+  const isAdmin = useCan('admin');
   const toast = useToast();
   const queryClient = useQueryClient();
   const [state, setState] = React.useState<string>('all');
@@ -92,6 +94,7 @@ export function JobsPage() {
           </div>
         }
       />
+      {isAdmin && !unavailable && <SchedulesCard />}
       {unavailable && (
         <EmptyState icon={ListChecks} title="Background jobs are not enabled on this server">
           Imports and exports run in the request instead.
