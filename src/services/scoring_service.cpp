@@ -77,7 +77,10 @@ std::vector<storage::RiskRecord> score_batch(const LoadedModel& model, const ml:
 }  // namespace
 
 ScoringService::ScoringService(storage::Store& store, ModelService& models, ScoringOptions options)
-    : store_(store), models_(models), options_(std::move(options)) {}
+    : store_(store), models_(models), options_(std::move(options)) {
+  // Every mode shows from the first scrape, at 0 until it is used.
+  for (const char* mode : {"what_if", "customer", "batch"}) predictions_metric(mode);
+}
 
 PredictResult ScoringService::predict(const nlohmann::json& attributes) {
   auto schema = store_.current_schema();

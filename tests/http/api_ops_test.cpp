@@ -8,7 +8,10 @@
 
 #include "core/metrics.hpp"
 #include "core/readiness.hpp"
+#include "http/api/security.hpp"
 #include "http/api_harness.hpp"
+#include "services/audit.hpp"
+#include "services/rate_limiter.hpp"
 
 namespace churnwatch {
 namespace {
@@ -159,7 +162,14 @@ TEST(ApiOps, SchedulesListWithNextRun) {
 }
 
 TEST(ApiOps, AdminsChangeASchedulesCronAndEnabledAndItIsAudited) {
-  ApiHarness api;
+  services::InProcessRateLimiter limiter;
+  std::unique_ptr<services::Audit> audit_log;
+  std::unique_ptr<http::ApiSecurity> security;
+  ApiHarness api([&](http::ApiContext& ctx, http::ServerOptions&) {
+    audit_log = std::make_unique<services::Audit>(ctx.store);
+    security = std::make_unique<http::ApiSecurity>(http::SecurityOptions{}, limiter, audit_log.get());
+    ctx.security = security.get();
+  });
   auto r =
       api.call("admin", "PUT", "/api/v1/schedules/retraining", R"({"cron": "30 2 * * 1", "enabled": true})");
   ASSERT_EQ(r.status, 200) << r.body;
@@ -179,7 +189,9 @@ TEST(ApiOps, AdminsChangeASchedulesCronAndEnabledAndItIsAudited) {
 
   auto audit = api.call("admin", "GET", "/api/v1/audit?action=schedules.");
   ASSERT_EQ(audit.status, 200) << audit.body;
+  EXPECT_EQ(audit.json()["total"], 2) << audit.body;
   EXPECT_NE(audit.body.find("/api/v1/schedules/retraining"), std::string::npos) << audit.body;
+  EXPECT_NE(audit.body.find("admin-user"), std::string::npos) << audit.body;
 }
 
 TEST(ApiOps, ScheduleChangesAreValidated) {
