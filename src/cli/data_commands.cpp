@@ -69,13 +69,7 @@ int run_export(const core::Config& config, const DataArgs& args) {
   auto store = open_runtime_store(config);
   auto schema = store->current_schema();
   if (!schema) throw core::Invalid("nothing to export: no customers were imported yet");
-  services::QueryParams params;
-  for (const auto& f : args.filters) {
-    auto eq = f.find('=');
-    if (eq == std::string::npos) throw core::Invalid("--filter takes NAME=VALUE or NAME[op]=VALUE, got '" + f + "'");
-    params.emplace_back(f.substr(0, eq), f.substr(eq + 1));
-  }
-  auto query = services::parse_customer_query(*schema, params, false);
+  auto query = filter_query(*schema, args.filters);
   std::ofstream file;
   std::ostream* out = &std::cout;
   if (args.output != "-") {

@@ -65,13 +65,7 @@ int run_score(const core::Config& config, const ModelArgs& args) {
   auto store = open_runtime_store(config);
   auto schema = store->current_schema();
   if (!schema) throw core::Invalid("nothing to score: no customers were imported yet");
-  services::QueryParams params;
-  for (const auto& f : args.filters) {
-    auto eq = f.find('=');
-    if (eq == std::string::npos) throw core::Invalid("--filter takes NAME=VALUE or NAME[op]=VALUE, got '" + f + "'");
-    params.emplace_back(f.substr(0, eq), f.substr(eq + 1));
-  }
-  auto query = services::parse_customer_query(*schema, params, false);
+  auto query = filter_query(*schema, args.filters);
   services::ModelService models(*store, models_dir(config), model_options(config));
   services::ScoringService scoring(*store, models, scoring_options(config));
   ProgressBar bar("score");
