@@ -9,3 +9,6 @@ bench/import.sh build 1000000
 echo
 echo "== ml: training, accuracy and scoring vs scikit-learn"
 BUILD_DIR=build bench/ml.sh
+echo
+echo "== http: customer read, filtered list and prediction vs Django REST Framework + scikit-learn"
+bench/http.sh build

@@ -2,9 +2,12 @@
 // name, role, iat, nbf, exp, iss "churnwatch", jti.
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 namespace churnwatch::services {
 
@@ -12,23 +15,44 @@ struct TokenClaims {
   std::int64_t user_id = 0;
   std::string username;
   std::string role;
-  std::int64_t expires_at = 0;  // Unix seconds
+  std::int64_t expires_at = 0; // Unix seconds
 };
 
 class TokenSigner {
- public:
-  // `secret` must be at least 32 bytes. `ttl_seconds` is the access token lifetime.
+public:
+  // `secret` must be at least 32 bytes. `ttl_seconds` is the access token
+  // lifetime.
   TokenSigner(std::string secret, int ttl_seconds);
-  std::string issue(std::int64_t user_id, std::string_view username, std::string_view role) const;
+  std::string issue(std::int64_t user_id, std::string_view username,
+                    std::string_view role) const;
   // Throws core::Unauthorized (with a reason) for a malformed token, another
   // algorithm than HS256, a bad signature, a token not yet valid or expired,
-  // or one issued by someone else.
+  // or one issued by someone else. Thread-safe. A token that verified once
+  // is remembered until it expires, so the signature check and claim parsing
+  // run once per token rather than once per request; expiry is checked on
+  // every call.
   TokenClaims verify(std::string_view token) const;
   int ttl_seconds() const { return ttl_; }
 
- private:
+private:
+  using Digest = std::array<unsigned char, 32>;
+  struct DigestHash {
+    std::size_t operator()(const Digest &d) const noexcept;
+  };
+  TokenClaims decode(std::string_view token) const;
+  Digest digest(std::string_view token) const;
+
+  // At most this many verified tokens are remembered; the set is emptied when
+  // full.
+  static constexpr std::size_t kMaxRemembered = 8192;
+
   std::string secret_;
   int ttl_;
+  // Keyed by a keyed hash of the token (key random per process), so lookups
+  // compare digests and reveal nothing about remembered tokens through timing.
+  std::array<unsigned char, 32> cache_key_{};
+  mutable std::mutex mu_;
+  mutable std::unordered_map<Digest, TokenClaims, DigestHash> verified_;
 };
 
-}  // namespace churnwatch::services
+} // namespace churnwatch::services
