@@ -4,7 +4,7 @@ BUILD   ?= build
 JOBS    ?= $(shell nproc)
 export CCACHE_DIR ?= $(CURDIR)/$(BUILD)/.ccache
 
-.PHONY: all deps build run test test-unit bench clean format
+.PHONY: all deps build run test test-unit test-faults bench cluster cluster-stop clean format
 
 all: build
 
@@ -25,6 +25,17 @@ test: build
 
 bench: build
 	@bench/run_all.sh
+
+# A fleet on loopback: PostgreSQL, Redis, nginx, two servers, two workers.
+cluster: build
+	@scripts/cluster.sh start
+
+cluster-stop:
+	@scripts/cluster.sh stop
+
+# Kills and restarts parts of a loopback cluster under load; see tests/faults/.
+test-faults: build
+	@tests/faults/run.sh
 
 format:
 	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i

@@ -24,3 +24,6 @@ ctest --test-dir build --output-on-failure -j "$(nproc)" --timeout 300
 # The web UI: unit tests, then the browser scenarios against build/churnwatch.
 (cd web && npm test --silent)
 tests/e2e/run.sh build/churnwatch
+
+# Faults injected into a loopback cluster behind nginx (about two minutes).
+tests/faults/run.sh
