@@ -44,8 +44,59 @@ std::vector<User> query_users(soci::session& sql, const std::string& where,
 
 }  // namespace
 
+// Reading one customer and the signed-in user happen on every API request;
+// preparing their SQL each time cost more than running it (a third of an
+// authenticated customer read). Each read session keeps the two statements
+// prepared, bound to the buffers below. Only for SQLite: a statement there
+// re-prepares itself after a schema change, and its session never reconnects.
+struct SqlStore::HotStatements {
+  explicit HotStatements(soci::session& sql) : customer(sql), user(sql) {
+    customer_row.bind(customer);
+    customer.exchange(soci::use(customer_key, "p1"));
+    customer.alloc();
+    customer.prepare(std::string("SELECT ") + kCustomerColumns + kCustomerFrom +
+                     " WHERE external_id = :p1");
+    customer.define_and_bind();
+    user_row.bind(user);
+    user.exchange(soci::use(user_key, "p1"));
+    user.alloc();
+    user.prepare(std::string("SELECT ") + kUserColumns + " FROM users WHERE id = :p1");
+    user.define_and_bind();
+  }
+  soci::statement customer;
+  std::string customer_key;
+  CustomerRow customer_row;
+  soci::statement user;
+  long long user_key = 0;
+  UserRow user_row;
+};
+
+// Steps a kept statement to its end when the lookup is done: a SQLite
+// statement left on a row keeps its read transaction, and with it an old
+// snapshot, open on the session until its next use.
+struct RunToEnd {
+  soci::statement& st;
+  ~RunToEnd() {
+    try {
+      while (st.fetch()) {
+      }
+    } catch (...) {  // the next execute resets it anyway
+    }
+  }
+};
+
 SqlStore::SqlStore(SqlDialect dialect, std::unique_ptr<SessionPool> readers)
     : dialect_(dialect), readers_(std::move(readers)) {}
+
+SqlStore::~SqlStore() = default;
+
+SqlStore::HotStatements* SqlStore::hot_statements(soci::session& sql) {
+  if (dialect_.kind() != Dialect::kSqlite) return nullptr;
+  std::lock_guard lock(hot_mu_);
+  auto& slot = hot_[&sql];
+  if (!slot) slot = std::make_unique<HotStatements>(sql);
+  return slot.get();
+}
 
 void SqlStore::ping() {
   try {
@@ -128,6 +179,12 @@ std::optional<core::Customer> SqlStore::find_customer(std::string_view external_
   std::optional<core::Customer> found;
   try {
     auto sql = readers_->borrow();
+    if (auto* hot = hot_statements(*sql)) {
+      hot->customer_key = external_id;
+      RunToEnd done{hot->customer};
+      if (hot->customer.execute(true)) found = hot->customer_row.to_customer();
+      return found;
+    }
     std::vector<SqlParam> params{std::string(external_id)};
     CustomerRow row;
     run_query(*sql,
@@ -170,6 +227,12 @@ std::optional<User> SqlStore::find_user(std::string_view username) {
 std::optional<User> SqlStore::find_user_by_id(std::int64_t id) {
   try {
     auto sql = readers_->borrow();
+    if (auto* hot = hot_statements(*sql)) {
+      hot->user_key = id;
+      RunToEnd done{hot->user};
+      if (!hot->user.execute(true)) return std::nullopt;
+      return hot->user_row.to_user();
+    }
     auto users = query_users(*sql, " WHERE id = :p1", {static_cast<long long>(id)});
     if (users.empty()) return std::nullopt;
     return users.front();

@@ -7,6 +7,7 @@
 // sql_store_security.cpp.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <mutex>
 
@@ -19,6 +20,7 @@ namespace churnwatch::storage {
 class SqlStore : public Store {
  public:
   SqlStore(SqlDialect dialect, std::unique_ptr<SessionPool> readers);
+  ~SqlStore() override;
 
   void ping() override;
   std::optional<core::DatasetSchema> current_schema() override;
@@ -72,9 +74,17 @@ class SqlStore : public Store {
   const SqlDialect& dialect() const { return dialect_; }
 
  private:
+  // Prepared statements of the per-request lookups, kept per read session.
+  struct HotStatements;
+  // The session's kept statements, created on first use; nullptr when
+  // statements are not kept for this backend (see sql_store.cpp).
+  HotStatements* hot_statements(soci::session& sql);
+
   SqlDialect dialect_;
   std::unique_ptr<SessionPool> readers_;
   std::mutex write_mu_;
+  std::mutex hot_mu_;
+  std::map<const soci::session*, std::unique_ptr<HotStatements>> hot_;
 };
 
 // Saves `schema` as the next version on `sql` (inside the caller's

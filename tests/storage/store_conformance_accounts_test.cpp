@@ -108,3 +108,27 @@ TEST_P(StoreConformance, ReadersRunWhileAWriterIsOpenAndWritersTakeTurns) {
 }
 
 }  // namespace churnwatch::storage::testing
+
+namespace churnwatch::storage::testing {
+
+// Lookups made on every request may reuse prepared statements; each must
+// still see every change committed before it, whichever session serves it.
+TEST_P(StoreConformance, RepeatedLookupsSeeEachCommittedChange) {
+  seed({customer("c1", "Hargrave", 42, 1000.5, "France", true)});
+  User u = store().create_user({0, "ada", "hash-a", "viewer", true, "", ""});
+  const char* roles[] = {"viewer", "analyst", "admin"};
+  for (int i = 0; i < 12; ++i) {
+    u.role = roles[i % 3];
+    store().update_user(u);
+    EXPECT_EQ(store().find_user_by_id(u.id)->role, roles[i % 3]) << "round " << i;
+    {
+      auto w = store().begin_write(WriteMode::kUpsert);
+      w->put(customer("c1", "Hargrave", 50 + i, 1000.5, "France", true));
+      w->commit();
+    }
+    EXPECT_EQ(store().find_customer("c1")->attributes["Age"], 50 + i) << "round " << i;
+    EXPECT_FALSE(store().find_customer("c2").has_value());
+  }
+}
+
+}  // namespace churnwatch::storage::testing
