@@ -25,11 +25,14 @@ void add_test_kinds(queue::WorkerPool &pool) {
 } // namespace
 
 JobRuntime open_job_runtime(const core::Config &config, storage::Store &store,
-                            int threads) {
+                            services::ModelService &models,
+                            services::ScoringService &scoring, int threads) {
   JobRuntime rt;
   rt.queue = queue::open_job_queue(config.queue_url());
   rt.transfers = std::make_unique<services::TransferJobs>(store, *rt.queue,
                                                           config.data_dir);
+  rt.model_jobs = std::make_unique<services::ModelJobs>(store, *rt.queue,
+                                                        models, scoring);
   if (threads <= 0)
     return rt;
   queue::WorkerOptions options;
@@ -37,6 +40,7 @@ JobRuntime open_job_runtime(const core::Config &config, storage::Store &store,
   options.lease = std::chrono::seconds(std::max(1, config.job_lease_seconds));
   rt.pool = std::make_unique<queue::WorkerPool>(*rt.queue, options);
   rt.transfers->register_handlers(*rt.pool);
+  rt.model_jobs->register_handlers(*rt.pool);
   add_test_kinds(*rt.pool);
   return rt;
 }

@@ -10,6 +10,7 @@
 #include "core/config.hpp"
 #include "queue/job_queue.hpp"
 #include "queue/worker_pool.hpp"
+#include "services/model_jobs.hpp"
 #include "services/transfer_jobs.hpp"
 #include "storage/store.hpp"
 
@@ -18,6 +19,7 @@ namespace churnwatch::cli {
 struct JobRuntime {
   std::unique_ptr<queue::JobQueue> queue;
   std::unique_ptr<services::TransferJobs> transfers;
+  std::unique_ptr<services::ModelJobs> model_jobs;
   std::unique_ptr<queue::WorkerPool>
       pool; // not started; null when `threads` is 0
 };
@@ -28,6 +30,7 @@ struct JobRuntime {
 // {"ms": n}: reports progress for n milliseconds, then succeeds), used by
 // tests that need a job of known length.
 JobRuntime open_job_runtime(const core::Config &config, storage::Store &store,
-                            int threads);
+                            services::ModelService &models,
+                            services::ScoringService &scoring, int threads);
 
 } // namespace churnwatch::cli

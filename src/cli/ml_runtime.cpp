@@ -1,6 +1,7 @@
 #include "cli/ml_runtime.hpp"
 
 #include "core/errors.hpp"
+#include "tracking/open_tracker.hpp"
 
 namespace churnwatch::cli {
 
@@ -12,6 +13,10 @@ services::ModelServiceOptions model_options(const core::Config& config) {
   services::ModelServiceOptions o;
   o.auto_promote = config.auto_promote;
   return o;
+}
+
+std::unique_ptr<tracking::Tracker> open_training_tracker(const core::Config& config) {
+  return tracking::open_tracker(config.mlflow_tracking_uri, std::filesystem::path(config.data_dir) / "mlruns");
 }
 
 services::ScoringOptions scoring_options(const core::Config& config) {

@@ -39,8 +39,12 @@ void print_reasons(const nlohmann::json& reasons) {
 
 int run_train(const core::Config& config, const ModelArgs& args) {
   auto store = open_runtime_store(config);
-  services::ModelService models(*store, models_dir(config), model_options(config));
+  auto tracker = open_training_tracker(config);
+  auto options = model_options(config);
+  options.tracker = tracker.get();
+  services::ModelService models(*store, models_dir(config), options);
   services::TrainRequest request;
+  request.source = "cli";
   request.algorithm = args.algorithm;
   if (args.cost_ratio > 0) request.cost_ratio = args.cost_ratio;
   request.search_budget = args.search_budget;
@@ -58,6 +62,7 @@ int run_train(const core::Config& config, const ModelArgs& args) {
             << fmt_number(test.value("recall", 0.0)) << ", threshold " << fmt_number(test.value("threshold", 0.0))
             << " (" << test.value("rows", 0) << " rows)\n"
             << (outcome.promoted ? "  promoted to production: " : "  kept as candidate: ") << outcome.reason << '\n';
+  if (!outcome.run_id.empty()) std::cout << "  run " << outcome.run_id << " recorded at " << tracker->location() << '\n';
   return 0;
 }
 

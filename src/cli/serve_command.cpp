@@ -47,7 +47,11 @@ int run_serve(const core::Config& config) {
   services::Accounts accounts(*store, signer, config.refresh_token_ttl_seconds);
   services::Customers customers(*store);
   services::SchemaService schema(*store);
-  services::ModelService models(*store, models_dir(config), model_options(config));
+  auto tracker = open_training_tracker(config);
+  auto model_opts = model_options(config);
+  model_opts.tracker = tracker.get();
+  services::ModelService models(*store, models_dir(config), model_opts);
+  services::TrainingRuns runs(tracker.get());
   services::ScoringService scoring(*store, models, scoring_options(config));
 
   if (auto pw = accounts.ensure_admin(config.admin_password)) {
@@ -55,7 +59,7 @@ int run_serve(const core::Config& config) {
               << "  (shown once; change it with churnwatch user set-password)\n";
   }
 
-  auto jobs = open_job_runtime(config, *store, config.workers);
+  auto jobs = open_job_runtime(config, *store, models, scoring, config.workers);
   http::ApiContext ctx{*store, accounts, customers, schema, models, scoring};
   ctx.jobs = jobs.queue.get();
   ctx.transfers = jobs.transfers.get();
@@ -70,6 +74,8 @@ int run_serve(const core::Config& config) {
   core::ReadinessChecks readiness;
   ctx.readiness = &readiness;
   ctx.metrics_token = config.metrics_token;
+  ctx.model_jobs = jobs.model_jobs.get();
+  ctx.runs = &runs;
   http::ServerOptions options;
   options.cors_origins = http::parse_origin_list(config.cors_origins);
   services::InProcessRateLimiter limiter;

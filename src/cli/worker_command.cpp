@@ -9,6 +9,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/job_runtime.hpp"
+#include "cli/ml_runtime.hpp"
 #include "cli/runtime.hpp"
 
 namespace churnwatch::cli {
@@ -22,7 +23,12 @@ int run_worker(const core::Config &config, int threads) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   auto store = open_runtime_store(config);
-  auto jobs = open_job_runtime(config, *store, std::max(1, threads));
+  auto tracker = open_training_tracker(config);
+  auto model_opts = model_options(config);
+  model_opts.tracker = tracker.get();
+  services::ModelService models(*store, models_dir(config), model_opts);
+  services::ScoringService scoring(*store, models, scoring_options(config));
+  auto jobs = open_job_runtime(config, *store, models, scoring, std::max(1, threads));
   jobs.pool->start();
   std::string kinds;
   for (const auto &k : jobs.pool->kinds())
@@ -44,7 +50,7 @@ int run_worker(const core::Config &config, int threads) {
 
 void add_worker_command(CLI::App &app, core::Config &config, Action &action) {
   auto *cmd = app.add_subcommand(
-      "worker", "Run background jobs (import, export, ...) from the queue");
+      "worker", "Run background jobs (import, export, train, score) from the queue");
   add_store_options(*cmd, config);
   cmd->add_option("--threads", config.workers,
                   "Jobs run at once (env CHURNWATCH_WORKERS)")

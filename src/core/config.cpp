@@ -83,6 +83,7 @@ Config config_from_env() {
   env_bool("CHURNWATCH_AUTO_PROMOTE", c.auto_promote);
   env_probability("CHURNWATCH_HIGH_RISK_THRESHOLD", c.high_risk_threshold);
   env_string("CHURNWATCH_RISK_LEVELS", c.risk_levels);
+  env_string("MLFLOW_TRACKING_URI", c.mlflow_tracking_uri);
   env_number("CHURNWATCH_RATE_LIMIT", c.rate_limit_per_user);
   env_number("CHURNWATCH_RATE_LIMIT_IP", c.rate_limit_per_ip);
   env_number("CHURNWATCH_LOGIN_RATE_LIMIT", c.login_rate_limit);

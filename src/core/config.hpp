@@ -42,6 +42,9 @@ struct Config {
   // CHURNWATCH_RISK_LEVELS: JSON bands like [{"name":"low","upper":0.3},
   // {"name":"high","upper":1}]; empty: five bands (very_low .. very_high).
   std::string risk_levels;
+  // MLFLOW_TRACKING_URI: where training runs are recorded; empty: the
+  // MLflow-format folder <data_dir>/mlruns; http(s)://: an MLflow server.
+  std::string mlflow_tracking_uri;
 
   // Security; see docs/CONFIGURATION.md, "Security".
   int rate_limit_per_user = 600;      // CHURNWATCH_RATE_LIMIT: API requests/min per user; 0: off

@@ -12,6 +12,7 @@
 #include "core/errors.hpp"
 #include "ml/metrics.hpp"
 #include "ml/trainer.hpp"
+#include "services/training_record.hpp"
 
 namespace churnwatch::services {
 namespace {
@@ -89,7 +90,9 @@ TrainRequest parse_train_request(const nlohmann::json& body) {
         errors.push_back({key, "must be a whole number from 1 to " + std::to_string(kMaxSearchBudget)});
       else r.search_budget = value.get<int>();
     } else if (key == "seed") {
-      if (!value.is_number_unsigned()) errors.push_back({key, "must be a non-negative whole number"});
+      // A body built in code holds small numbers as signed integers; parsed JSON as unsigned.
+      if (!value.is_number_unsigned() && !(value.is_number_integer() && value.get<std::int64_t>() >= 0))
+        errors.push_back({key, "must be a non-negative whole number"});
       else r.seed = value.get<std::uint64_t>();
     } else if (key == "auto_promote") {
       if (!value.is_boolean()) errors.push_back({key, "must be true or false"});
@@ -114,6 +117,8 @@ TrainOutcome ModelService::train(const TrainRequest& request, const ProgressFn& 
   if (!schema->label_attribute())
     throw core::Invalid("the dataset schema has no label attribute: mark the churn outcome column as the label");
 
+  TrainingRecord record(options_.tracker, request.algorithm, request.source.empty() ? "api" : request.source,
+                        schema->version);
   if (progress) progress(0.0, "loading labelled customers");
   // In import order (row id), so the split does not depend on how ids sort.
   std::vector<std::pair<std::int64_t, core::Customer>> labelled;
@@ -183,53 +188,73 @@ TrainOutcome ModelService::train(const TrainRequest& request, const ProgressFn& 
     }
   }
 
-  // Save to a temporary folder, register, then give the folder its version name.
+  // Save to a temporary folder, register (the store names the folder after
+  // the version it assigns), then give the folder its version name.
   if (progress) progress(0.93, "saving the model");
   fs::create_directories(models_dir_);
   static std::atomic<unsigned> counter{0};
   const fs::path tmp = models_dir_ / (".training-" + std::to_string(::getpid()) + "-" +
                                       std::to_string(counter++) + "-" + std::to_string(core::now_unix()));
   result.bundle.save(tmp);
-  storage::ModelRecord record;
-  std::int64_t expected = 1;
-  for (const auto& m : store_.list_models()) expected = std::max(expected, m.version + 1);
-  record.algorithm = request.algorithm;
-  record.schema_version = schema->version;
-  record.artifact = (models_dir_.filename() / version_folder(expected)).string();
-  record.training_data_hash = meta.training_data_hash;
-  record.params = meta.params;
-  record.params["algorithm"] = request.algorithm;
-  record.params["search_budget"] = request.search_budget;
-  record.params["seed"] = request.seed;
-  record.params["cost_ratio"] = request.cost_ratio ? nlohmann::json(*request.cost_ratio) : nlohmann::json(nullptr);
-  record.metrics = {{"test", summary_metrics(meta.test)}, {"validation", summary_metrics(meta.validation)}};
-  record.details = build_details(result);
-  record.details["comparison"] = comparison;
-  record.details["promotion_reason"] = reason;
-  storage::ModelRecord stored;
+  nlohmann::json request_params = {{"algorithm", request.algorithm},
+                                   {"search_budget", request.search_budget},
+                                   {"seed", request.seed},
+                                   {"cost_ratio", request.cost_ratio ? nlohmann::json(*request.cost_ratio)
+                                                                     : nlohmann::json(nullptr)}};
+  record.trained(result, request_params, tmp);
+  storage::ModelRecord model;
+  model.algorithm = request.algorithm;
+  model.schema_version = schema->version;
+  model.training_data_hash = meta.training_data_hash;
+  model.params = meta.params;
+  model.params.update(request_params);
+  model.metrics = {{"test", summary_metrics(meta.test)}, {"validation", summary_metrics(meta.validation)}};
+  model.details = build_details(result);
+  model.details["comparison"] = comparison;
+  model.details["promotion_reason"] = reason;
+  model.details["run_id"] = record.run_id().empty() ? nlohmann::json(nullptr) : nlohmann::json(record.run_id());
+  if (request.source.starts_with("job:")) model.source = request.source;
+  const auto folder_name = models_dir_.filename();
+  storage::ModelRegistration registration;
   try {
-    stored = store_.create_model(record);
+    registration = store_.register_model(
+        model, [&](std::int64_t version) { return (folder_name / version_folder(version)).string(); });
+    const fs::path final_dir = models_dir_ / version_folder(registration.model.version);
     std::error_code ec;
-    fs::remove_all(models_dir_ / version_folder(stored.version), ec);  // leftovers of a lost database
-    fs::rename(tmp, models_dir_ / version_folder(stored.version));
+    if (registration.created) {
+      fs::remove_all(final_dir, ec);  // leftovers of a lost database
+      fs::rename(tmp, final_dir);
+    } else if (!fs::exists(final_dir / "bundle.json")) {
+      // The earlier attempt registered the version and died before its folder was in place.
+      fs::remove_all(final_dir, ec);
+      fs::rename(tmp, final_dir);
+    } else {
+      fs::remove_all(tmp, ec);
+    }
   } catch (...) {
     std::error_code ec;
     fs::remove_all(tmp, ec);
     throw;
   }
-  if (stored.version != expected) {
-    // Another process registered a version meanwhile; the folder follows the version.
-    spdlog::warn(R"({{"msg":"model registered as v{} while v{} was expected; artifact column is off"}})",
-                 stored.version, expected);
+  storage::ModelRecord stored = registration.model;
+  if (!registration.created) {
+    // A retry: the first attempt's decision stands, whether or not it got to promote.
+    reason = stored.details.value("promotion_reason", reason);
+    spdlog::info(R"({{"msg":"training job retried; its model was registered already","version":{},"source":"{}"}})",
+                 stored.version, request.source);
   }
 
   TrainOutcome out;
   out.reason = reason;
-  if (promote) {
+  out.created = registration.created;
+  out.run_id = record.run_id();
+  if (promote && stored.stage == "candidate") {
     stored = this->promote(stored.version);
     out.promoted = true;
   }
   out.model = stored;
+  out.promoted = out.promoted || stored.stage == "production";
+  record.registered(stored, out.promoted);
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   spdlog::info(R"({{"msg":"model trained","version":{},"algorithm":"{}","test_roc_auc":{:.4f},"promoted":{},"seconds":{:.1f}}})",
                stored.version, request.algorithm, meta.test.roc_auc, out.promoted, out.seconds);

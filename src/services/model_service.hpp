@@ -4,9 +4,15 @@
 //
 // Bundles live in <models_dir>/v<version>; the registry row's `artifact` is
 // that folder relative to the data dir (models_dir's parent), e.g.
-// "models/v3". A training writes the bundle to a temporary folder first and
-// renames it once the store has assigned the version, so a reader never sees
-// half a bundle.
+// "models/v3", named by the store in the transaction that assigns the
+// version. A training writes the bundle to a temporary folder first and
+// renames it once registered, so a reader never sees half a bundle. A
+// training with a `source` (a job) registers at most one version: a retry of
+// a job whose worker died after registering finds that version and only puts
+// its folder in place if it is missing.
+//
+// Every training is recorded through the experiment tracker when one is
+// given (training_record.hpp).
 #pragma once
 
 #include <chrono>
@@ -22,6 +28,7 @@
 #include "ml/model_bundle.hpp"
 #include "services/progress.hpp"
 #include "storage/store.hpp"
+#include "tracking/tracker.hpp"
 
 namespace churnwatch::services {
 
@@ -34,6 +41,9 @@ struct ModelServiceOptions {
   // promoted a different version.
   std::chrono::milliseconds reload_check{3000};
   int threads = 0;  // training threads; 0: all cores
+  // Where training runs are recorded (params, metrics, artifacts); null:
+  // not recorded. Borrowed: it must outlive the service.
+  tracking::Tracker* tracker = nullptr;
 };
 
 struct TrainRequest {
@@ -42,6 +52,9 @@ struct TrainRequest {
   int search_budget = 6;             // 1..50 candidates
   std::uint64_t seed = 42;
   std::optional<bool> auto_promote;  // unset: the service's option
+  // What started the training ("job:<id>", "cli", "api"); not read from JSON.
+  // A "job:" source registers one version however often the job is retried.
+  std::string source;
 };
 
 // Reads {"algorithm", "cost_ratio", "search_budget", "seed", "auto_promote"}
@@ -53,6 +66,9 @@ struct TrainOutcome {
   bool promoted = false;
   std::string reason;          // why it was or was not promoted
   double seconds = 0;
+  std::string run_id;          // the tracking run; "" when not recorded
+  // False when a retried job found the version its earlier attempt registered.
+  bool created = true;
 };
 
 // The production model as loaded in memory.

@@ -129,11 +129,21 @@ std::vector<std::string> step3_refresh_tokens_and_audit(const SqlDialect& d) {
   };
 }
 
+// The source of a model version (a training job), unique so a retried job
+// registers its model once.
+std::vector<std::string> step4_model_source(const SqlDialect&) {
+  return {
+      "ALTER TABLE models ADD COLUMN source TEXT NULL",
+      "CREATE UNIQUE INDEX models_source ON models (source)",
+  };
+}
+
 // Append new steps here; never edit or reorder a released one.
 const Migration kMigrations[] = {
     {1, "customers, dataset_schema, users, settings", step1_core_tables},
     {2, "models, risk_history, customer_risk", step2_models_and_risk},
     {3, "refresh_tokens, audit_log", step3_refresh_tokens_and_audit},
+    {4, "models.source", step4_model_source},
 };
 
 }  // namespace

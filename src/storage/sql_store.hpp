@@ -42,6 +42,8 @@ class SqlStore : public Store {
   void put_setting(std::string_view key, std::string_view value) override;
 
   ModelRecord create_model(const ModelRecord& m) override;
+  ModelRegistration register_model(const ModelRecord& m,
+                                   const std::function<std::string(std::int64_t)>& artifact_for) override;
   std::optional<ModelRecord> find_model(std::int64_t version) override;
   std::optional<ModelRecord> production_model() override;
   std::vector<ModelRecord> list_models() override;

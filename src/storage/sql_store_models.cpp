@@ -11,7 +11,7 @@ namespace {
 
 const char* const kModelColumns =
     "version, algorithm, stage, schema_version, artifact, training_data_hash, params, metrics,"
-    " details, created_at, promoted_at";
+    " details, created_at, promoted_at, source";
 
 struct ModelRow {
   long long version = 0;
@@ -19,6 +19,8 @@ struct ModelRow {
   int schema_version = 0;
   std::string artifact, training_data_hash, params, metrics, details, created_at, promoted_at;
   soci::indicator promoted_ind = soci::i_null;
+  std::string source;
+  soci::indicator source_ind = soci::i_null;
 
   void bind(soci::statement& st) {
     st.exchange(soci::into(version));
@@ -32,6 +34,7 @@ struct ModelRow {
     st.exchange(soci::into(details));
     st.exchange(soci::into(created_at));
     st.exchange(soci::into(promoted_at, promoted_ind));
+    st.exchange(soci::into(source, source_ind));
   }
   ModelRecord to_model() const {
     ModelRecord m;
@@ -46,6 +49,7 @@ struct ModelRow {
     m.details = nlohmann::json::parse(details);
     m.created_at = created_at;
     if (promoted_ind == soci::i_ok) m.promoted_at = promoted_at;
+    if (source_ind == soci::i_ok) m.source = source;
     return m;
   }
 };
@@ -66,7 +70,10 @@ std::optional<ModelRecord> first(std::vector<ModelRecord> models) {
 
 }  // namespace
 
-ModelRecord SqlStore::create_model(const ModelRecord& m) {
+ModelRecord SqlStore::create_model(const ModelRecord& m) { return register_model(m, {}).model; }
+
+ModelRegistration SqlStore::register_model(const ModelRecord& m,
+                                           const std::function<std::string(std::int64_t)>& artifact_for) {
   if (m.stage != "candidate" && m.stage != "archived") {
     std::string why = m.stage == "production"
                           ? "a new model becomes production only by promotion"
@@ -74,28 +81,39 @@ ModelRecord SqlStore::create_model(const ModelRecord& m) {
     throw core::Invalid("cannot store a model with stage '" + m.stage + "': " + why,
                         {{"stage", why, std::nullopt, std::nullopt}});
   }
-  ModelRecord stored = m;
-  stored.created_at = core::now_iso8601();
-  stored.promoted_at.clear();
+  ModelRegistration out;
+  out.model = m;
+  out.model.created_at = core::now_iso8601();
+  out.model.promoted_at.clear();
   std::string params = m.params.dump(), metrics = m.metrics.dump(), details = m.details.dump();
   try {
     auto sql = readers_->borrow();
-    stored.version = in_write_transaction(*sql, dialect_, [&](soci::session& s) {
+    in_write_transaction(*sql, dialect_, [&](soci::session& s) {
+      if (!m.source.empty()) {
+        auto existing = query_models(s, " WHERE source = :p1", {m.source});
+        if (!existing.empty()) {
+          out.model = std::move(existing.front());
+          return;
+        }
+      }
       long long next = 0;
       s << "SELECT COALESCE(MAX(version), 0) + 1 FROM models", soci::into(next);
+      if (artifact_for) out.model.artifact = artifact_for(next);
+      soci::indicator source_ind = m.source.empty() ? soci::i_null : soci::i_ok;
       s << "INSERT INTO models (version, algorithm, stage, schema_version, artifact,"
-           " training_data_hash, params, metrics, details, created_at)"
-           " VALUES (:p1, :p2, :p3, :p4, :p5, :p6, :p7, :p8, :p9, :p10)",
-          soci::use(next), soci::use(stored.algorithm), soci::use(stored.stage),
-          soci::use(stored.schema_version), soci::use(stored.artifact),
-          soci::use(stored.training_data_hash), soci::use(params), soci::use(metrics),
-          soci::use(details), soci::use(stored.created_at);
-      return next;
+           " training_data_hash, params, metrics, details, created_at, source)"
+           " VALUES (:p1, :p2, :p3, :p4, :p5, :p6, :p7, :p8, :p9, :p10, :p11)",
+          soci::use(next), soci::use(out.model.algorithm), soci::use(out.model.stage),
+          soci::use(out.model.schema_version), soci::use(out.model.artifact),
+          soci::use(out.model.training_data_hash), soci::use(params), soci::use(metrics),
+          soci::use(details), soci::use(out.model.created_at), soci::use(m.source, source_ind);
+      out.model.version = next;
+      out.created = true;
     });
   } catch (...) {
     rethrow_as_store_error("storing a model");
   }
-  return stored;
+  return out;
 }
 
 std::optional<ModelRecord> SqlStore::find_model(std::int64_t version) {

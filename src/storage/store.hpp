@@ -152,6 +152,15 @@ struct ModelRecord {
   nlohmann::json details = nlohmann::json::object();  // curves, importance, search, history
   std::string created_at;
   std::string promoted_at;         // "" when never production
+  // What produced the version ("job:<id>" for a training job); "" when
+  // nothing needs to recognise it again. At most one version per source.
+  std::string source;
+};
+
+// What register_model did: the version, and whether this call created it.
+struct ModelRegistration {
+  ModelRecord model;
+  bool created = false;
 };
 
 // One scoring of one customer: a row of its risk history.
@@ -218,6 +227,13 @@ class Store {
   // Stores a new version (assigns version and created_at; keeps `stage`, but
   // "production" only through promote_model) and returns it.
   virtual ModelRecord create_model(const ModelRecord& m) = 0;
+  // Like create_model, in one transaction: when m.source is set and a version
+  // with that source exists, returns it unchanged (created = false), so a
+  // retried training job registers its model once; otherwise stores a new
+  // version whose artifact is `artifact_for(version)` (empty function:
+  // m.artifact), so the row never names a folder of another version.
+  virtual ModelRegistration register_model(const ModelRecord& m,
+                                           const std::function<std::string(std::int64_t version)>& artifact_for) = 0;
   virtual std::optional<ModelRecord> find_model(std::int64_t version) = 0;
   // The one version whose stage is production, if any.
   virtual std::optional<ModelRecord> production_model() = 0;

@@ -339,4 +339,20 @@ RunInfo FileTracker::get_run(const std::string& run_id) {
   throw core::NotFound("no run '" + run_id + "'");
 }
 
+std::vector<ArtifactFile> FileTracker::list_artifacts(const std::string& run_id) {
+  const RunInfo info = get_run(run_id);
+  std::vector<ArtifactFile> out;
+  const fs::path root = root_ / info.experiment_id / run_id / "artifacts";
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(root, ec); !ec && it != fs::recursive_directory_iterator();
+       it.increment(ec)) {
+    if (!it->is_regular_file()) continue;
+    std::error_code size_ec;
+    const auto size = fs::file_size(it->path(), size_ec);
+    out.push_back({fs::relative(it->path(), root).generic_string(), size_ec ? 0 : static_cast<std::int64_t>(size)});
+  }
+  std::sort(out.begin(), out.end(), [](const ArtifactFile& a, const ArtifactFile& b) { return a.path < b.path; });
+  return out;
+}
+
 }  // namespace churnwatch::tracking

@@ -1,5 +1,6 @@
 #include "tracking/rest_tracker.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/errors.hpp"
@@ -230,6 +231,35 @@ RunInfo RestTracker::get_run(const std::string& run_id) {
     } while (!token.empty());
   }
   return info;
+}
+
+// artifacts/list answers one folder at a time; folders are walked breadth first.
+std::vector<ArtifactFile> RestTracker::list_artifacts(const std::string& run_id) {
+  std::vector<ArtifactFile> out;
+  std::vector<std::string> folders{""};
+  while (!folders.empty()) {
+    const std::string folder = folders.back();
+    folders.pop_back();
+    Query q{{"run_id", run_id}};
+    if (!folder.empty()) q.emplace_back("path", folder);
+    auto r = client_->get(std::string(kApi) + "artifacts/list", q);
+    for (const auto& f : r.value("files", json::array())) {
+      const std::string path = f.value("path", "");
+      if (path.empty()) continue;
+      if (f.value("is_dir", false)) {
+        folders.push_back(path);
+      } else {
+        std::int64_t size = 0;
+        if (f.contains("file_size")) {
+          const auto& s = f["file_size"];
+          size = s.is_string() ? std::stoll(s.get<std::string>()) : s.get<std::int64_t>();
+        }
+        out.push_back({path, size});
+      }
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const ArtifactFile& a, const ArtifactFile& b) { return a.path < b.path; });
+  return out;
 }
 
 }  // namespace churnwatch::tracking

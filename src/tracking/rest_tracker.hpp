@@ -29,6 +29,7 @@ class RestTracker final : public Tracker {
   void end_run(const RunHandle& run, RunStatus status = RunStatus::kFinished) override;
   std::vector<RunInfo> list_runs(const std::string& experiment_name, std::size_t limit) override;
   RunInfo get_run(const std::string& run_id) override;
+  std::vector<ArtifactFile> list_artifacts(const std::string& run_id) override;
   std::string location() const override;
 
  private:

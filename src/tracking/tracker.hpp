@@ -78,6 +78,12 @@ struct RunInfo {
   std::map<std::string, std::vector<Metric>> metric_history;
 };
 
+// A file below a run's artifact root.
+struct ArtifactFile {
+  std::string path;        // relative to the artifact root, '/'-separated ("model/bundle.json")
+  std::int64_t size = 0;   // bytes
+};
+
 class Tracker {
  public:
   virtual ~Tracker() = default;
@@ -107,6 +113,9 @@ class Tracker {
   virtual std::vector<RunInfo> list_runs(const std::string& experiment_name, std::size_t limit) = 0;
   // One run with full metric histories. Throws NotFound for an unknown id.
   virtual RunInfo get_run(const std::string& run_id) = 0;
+  // Every file below the run's artifact root, sorted by path. Throws
+  // NotFound for an unknown run.
+  virtual std::vector<ArtifactFile> list_artifacts(const std::string& run_id) = 0;
 
   // Where runs go, for logs and the API ("file:///data/mlruns", "http://mlflow:5000").
   virtual std::string location() const = 0;

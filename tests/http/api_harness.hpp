@@ -15,7 +15,10 @@
 
 #include "http/api/routes.hpp"
 #include "queue/worker_pool.hpp"
+#include "services/model_jobs.hpp"
+#include "services/training_runs.hpp"
 #include "services/transfer_jobs.hpp"
+#include "tracking/file_tracker.hpp"
 #include "http/server.hpp"
 #include "http/test_client.hpp"
 #include "services/accounts.hpp"
@@ -50,7 +53,11 @@ class ApiHarness {
     accounts_ = std::make_unique<services::Accounts>(*store_, *signer_);
     customers_ = std::make_unique<services::Customers>(*store_);
     schema_ = std::make_unique<services::SchemaService>(*store_);
-    models_ = std::make_unique<services::ModelService>(*store_, dir_ / "models");
+    tracker_ = std::make_unique<tracking::FileTracker>(dir_ / "mlruns");
+    services::ModelServiceOptions model_options;
+    model_options.tracker = tracker_.get();
+    models_ = std::make_unique<services::ModelService>(*store_, dir_ / "models", model_options);
+    runs_ = std::make_unique<services::TrainingRuns>(tracker_.get());
     scoring_ = std::make_unique<services::ScoringService>(*store_, *models_);
     ctx_ = std::make_unique<http::ApiContext>(http::ApiContext{*store_, *accounts_, *customers_, *schema_, *models_, *scoring_});
     // Background jobs with a worker pool in the process, as serve runs them.
@@ -58,11 +65,15 @@ class ApiHarness {
     transfers_ = std::make_unique<services::TransferJobs>(*store_, *jobs_, dir_);
     pool_ = std::make_unique<queue::WorkerPool>(*jobs_, queue::WorkerOptions{.threads = 2, .poll_interval = std::chrono::milliseconds(20)});
     transfers_->register_handlers(*pool_);
+    model_jobs_ = std::make_unique<services::ModelJobs>(*store_, *jobs_, *models_, *scoring_);
+    model_jobs_->register_handlers(*pool_);
     ctx_->jobs = jobs_.get();
     ctx_->transfers = transfers_.get();
     // The schedules' routes work without the scheduler's thread running.
     scheduler_ = std::make_unique<services::Scheduler>(*store_, *jobs_);
     ctx_->scheduler = scheduler_.get();
+    ctx_->model_jobs = model_jobs_.get();
+    ctx_->runs = runs_.get();
     http::ServerOptions options;
     options.port = 0;
     options.threads = 2;
@@ -83,6 +94,7 @@ class ApiHarness {
     pool_.reset();
     scheduler_.reset();
     transfers_.reset();
+    model_jobs_.reset();
     jobs_.reset();
     store_.reset();
     std::error_code ec;
@@ -96,6 +108,7 @@ class ApiHarness {
   services::Accounts& accounts() { return *accounts_; }
   services::ModelService& models() { return *models_; }
   services::ScoringService& scoring() { return *scoring_; }
+  tracking::FileTracker& tracker() { return *tracker_; }
   const std::vector<http::RouteAccess>& access() const { return access_; }
   const std::string& token(const std::string& role) { return tokens_.at(role); }
 
@@ -137,6 +150,9 @@ class ApiHarness {
   std::unique_ptr<services::ScoringService> scoring_;
   std::unique_ptr<queue::JobQueue> jobs_;
   std::unique_ptr<services::TransferJobs> transfers_;
+  std::unique_ptr<tracking::FileTracker> tracker_;
+  std::unique_ptr<services::TrainingRuns> runs_;
+  std::unique_ptr<services::ModelJobs> model_jobs_;
   std::unique_ptr<queue::WorkerPool> pool_;
   std::unique_ptr<services::Scheduler> scheduler_;
   std::unique_ptr<http::ApiContext> ctx_;

@@ -3,6 +3,9 @@
 // numbers, text ids like "cust-00042". Nothing in the code knows its columns.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
+
 #include <cmath>
 #include <random>
 #include <sstream>
@@ -56,6 +59,37 @@ class ApiModelsTest : public ::testing::Test {
     EXPECT_EQ(r.status, expect) << target << ": " << r.body;
     return r.body.empty() ? json() : r.json();
   }
+  // Starts a job through `target` (202 + Location), waits for it (60 s at
+  // most) and returns the finished job.
+  json run_job(const std::string& role, const std::string& target, const json& body,
+               const std::string& idempotency_key = "") {
+    test_support::TestClient c(api_.port());
+    test_support::Headers h{{"Authorization", "Bearer " + api_.token(role)}, {"Content-Type", "application/json"}};
+    if (!idempotency_key.empty()) h.emplace_back("Idempotency-Key", idempotency_key);
+    auto r = c.request("POST", target, body.is_null() ? "" : body.dump(), h);
+    EXPECT_EQ(r.status, 202) << target << ": " << r.body;
+    if (r.status != 202) return json();
+    EXPECT_EQ(r.header("location"), "/api/v1/jobs/" + r.json()["id"].get<std::string>());
+    return wait_job(r.header("location"));
+  }
+  json wait_job(const std::string& location) {
+    json job;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (std::chrono::steady_clock::now() < deadline) {
+      job = get(location);
+      const std::string state = job.value("state", "");
+      if (state != "queued" && state != "running") return job;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    ADD_FAILURE() << "job did not finish: " << job.dump();
+    return job;
+  }
+  // A job's result once it succeeded.
+  json job_result(const std::string& role, const std::string& target, const json& body) {
+    auto job = run_job(role, target, body);
+    EXPECT_EQ(job.value("state", ""), "succeeded") << job.dump();
+    return job.value("result", json());
+  }
   json get(const std::string& target, const std::string& role = "viewer") {
     auto r = api_.call(role, "GET", target);
     EXPECT_EQ(r.status, 200) << target << ": " << r.body;
@@ -85,7 +119,7 @@ TEST_F(ApiModelsTest, RolesGuardTrainingPromotionAndScoring) {
 }
 
 TEST_F(ApiModelsTest, TrainPredictScoreAndReadRiskOnAnUnfamiliarTable) {
-  auto trained = post("analyst", "/api/v1/models/train", {{"search_budget", 1}, {"seed", 3}}, 201);
+  auto trained = job_result("analyst", "/api/v1/models/train", {{"search_budget", 1}, {"seed", 3}});
   ASSERT_TRUE(trained.is_object());
   EXPECT_TRUE(trained["promoted"].get<bool>());
   EXPECT_EQ(trained["model"]["version"], 1);
@@ -130,10 +164,10 @@ TEST_F(ApiModelsTest, TrainPredictScoreAndReadRiskOnAnUnfamiliarTable) {
   EXPECT_EQ(get("/api/v1/customers/cust-00042/risk-history")["items"].size(), 1u);
 
   // Batch: filtered, then everyone.
-  auto some = post("analyst", "/api/v1/scoring/run?contract=two-year", json(), 200);
+  auto some = job_result("analyst", "/api/v1/scoring/run?contract=two-year", json());
   EXPECT_GT(some["scored"].get<int>(), 50);
   EXPECT_LT(some["scored"].get<int>(), 300);
-  auto all = post("analyst", "/api/v1/scoring/run", json(), 200);
+  auto all = job_result("analyst", "/api/v1/scoring/run", json());
   EXPECT_EQ(all["scored"], 500);
   int sum = 0;
   for (const auto& [level, n] : all["by_level"].items()) sum += n.get<int>();
@@ -174,8 +208,8 @@ TEST_F(ApiModelsTest, TrainPredictScoreAndReadRiskOnAnUnfamiliarTable) {
   for (const auto& c : same_level["items"]) EXPECT_EQ(c["risk"]["risk_level"], level);
 
   // A second model kept as candidate, promoted, rolled back.
-  auto second = post("analyst", "/api/v1/models/train",
-                     {{"algorithm", "logistic"}, {"search_budget", 1}, {"auto_promote", false}}, 201);
+  auto second = job_result("analyst", "/api/v1/models/train",
+                           {{"algorithm", "logistic"}, {"search_budget", 1}, {"auto_promote", false}});
   EXPECT_FALSE(second["promoted"].get<bool>());
   EXPECT_EQ(second["model"]["stage"], "candidate");
   auto promoted = post("analyst", "/api/v1/models/2/promote", json(), 200);
@@ -184,6 +218,103 @@ TEST_F(ApiModelsTest, TrainPredictScoreAndReadRiskOnAnUnfamiliarTable) {
   post("analyst", "/api/v1/models/1/promote", json(), 200);
   EXPECT_EQ(post("viewer", "/api/v1/predict", {{"attributes", json::object()}}, 200)["model_version"], 1);
   EXPECT_EQ(get("/api/v1/models/2")["stage"], "archived");
+}
+
+TEST_F(ApiModelsTest, TrainingAndScoringJobsReportProgressAndHonourIdempotencyKeys) {
+  EXPECT_EQ(api_.call("analyst", "POST", "/api/v1/scoring/run").status, 409) << "no production model yet";
+  auto job = run_job("analyst", "/api/v1/models/train", {{"search_budget", 2}, {"seed", 4}}, "train-once");
+  EXPECT_EQ(job["kind"], "train");
+  EXPECT_EQ(job["state"], "succeeded") << job.dump();
+  EXPECT_EQ(job["progress"], 1.0);
+  EXPECT_EQ(job["created_by"], "analyst-user");
+  EXPECT_EQ(job["result"]["model"]["version"], 1);
+  EXPECT_TRUE(job["result"]["run_id"].is_string());
+
+  // The same key again: the first job, not a second training.
+  auto again = api_.call("analyst", "POST", "/api/v1/models/train", R"({"search_budget": 2})");
+  ASSERT_EQ(again.status, 202);
+  test_support::TestClient c(api_.port());
+  auto repeat = c.request("POST", "/api/v1/models/train", R"({"search_budget": 2, "seed": 4})",
+                          {{"Authorization", "Bearer " + api_.token("analyst")},
+                           {"Content-Type", "application/json"},
+                           {"Idempotency-Key", "train-once"}});
+  ASSERT_EQ(repeat.status, 202) << repeat.body;
+  EXPECT_EQ(repeat.json()["id"], job["id"]);
+  wait_job("/api/v1/jobs/" + again.json()["id"].get<std::string>());
+  EXPECT_EQ(get("/api/v1/models")["items"].size(), 2u) << "two trainings, two versions";
+
+  auto scored = run_job("analyst", "/api/v1/scoring/run?plan=basic", json(), "score-basic");
+  EXPECT_EQ(scored["kind"], "score");
+  EXPECT_EQ(scored["state"], "succeeded") << scored.dump();
+  EXPECT_GT(scored["result"]["scored"].get<int>(), 0);
+  EXPECT_EQ(scored["payload"]["filters"][0], json::array({"plan", "basic"}));
+  auto bad = api_.call("analyst", "POST", "/api/v1/scoring/run?favourite_colour=red");
+  EXPECT_EQ(bad.status, 422) << bad.body;
+}
+
+TEST_F(ApiModelsTest, CancellingATrainingJobLeavesNoModel) {
+  auto r = api_.call("analyst", "POST", "/api/v1/models/train", R"({"search_budget": 50})");
+  ASSERT_EQ(r.status, 202) << r.body;
+  const std::string location = r.header("location");
+  json job;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  do {  // wait until the search is under way
+    job = get(location);
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  } while (job["state"] != "running" && std::chrono::steady_clock::now() < deadline);
+  ASSERT_EQ(job["state"], "running") << job.dump();
+  EXPECT_EQ(api_.call("analyst", "POST", location + "/cancel").status, 202);
+  job = wait_job(location);
+  EXPECT_EQ(job["state"], "cancelled") << job.dump();
+  EXPECT_EQ(get("/api/v1/models")["items"].size(), 0u);
+  // The tracking run of the cancelled training is not left RUNNING.
+  auto runs = get("/api/v1/runs");
+  ASSERT_EQ(runs["items"].size(), 1u) << runs.dump();
+  EXPECT_EQ(runs["items"][0]["status"], "FAILED");
+  EXPECT_TRUE(runs["items"][0]["model_version"].is_null());
+}
+
+TEST_F(ApiModelsTest, RunsListAndDetailReadBackWhatTrainingRecorded) {
+  EXPECT_EQ(get("/api/v1/runs")["items"].size(), 0u);
+  auto first = job_result("analyst", "/api/v1/models/train", {{"search_budget", 2}, {"seed", 5}});
+  auto second = job_result("analyst", "/api/v1/models/train", {{"algorithm", "logistic"}, {"search_budget", 1}});
+  auto runs = get("/api/v1/runs");
+  ASSERT_EQ(runs["items"].size(), 2u);
+  EXPECT_FALSE(runs["has_more"].get<bool>());
+  EXPECT_EQ(runs["items"][0]["model_version"], 2) << "newest first";
+  EXPECT_EQ(runs["items"][1]["model_version"], 1);
+  EXPECT_EQ(runs["items"][0]["id"], second["run_id"]);
+  EXPECT_EQ(runs["items"][0]["params"]["algorithm"], "logistic");
+  EXPECT_EQ(runs["items"][0]["status"], "FINISHED");
+  auto page = get("/api/v1/runs?limit=1&offset=1");
+  ASSERT_EQ(page["items"].size(), 1u);
+  EXPECT_EQ(page["items"][0]["id"], first["run_id"]);
+  EXPECT_FALSE(page["has_more"].get<bool>());
+  EXPECT_TRUE(get("/api/v1/runs?limit=1")["has_more"].get<bool>());
+  EXPECT_EQ(api_.call("viewer", "GET", "/api/v1/runs?limit=0").status, 422);
+
+  auto run = get("/api/v1/runs/" + first["run_id"].get<std::string>());
+  EXPECT_EQ(run["model_version"], 1);
+  EXPECT_EQ(run["source"].get<std::string>().rfind("job:", 0), 0u);
+  EXPECT_EQ(run["params"]["search_budget"], "2");
+  EXPECT_EQ(run["params"]["seed"], "5");
+  EXPECT_EQ(run["tags"]["churnwatch.schema_version"], "1");
+  EXPECT_EQ(run["tags"]["churnwatch.data_hash"], get("/api/v1/models/1")["training_data_hash"]);
+  EXPECT_DOUBLE_EQ(run["metrics"]["test_roc_auc"].get<double>(),
+                   get("/api/v1/models/1")["metrics"]["test"]["roc_auc"].get<double>());
+  const auto& rounds = run["metric_history"]["validation_auc"];
+  EXPECT_GT(rounds.size(), 5u) << "one value per boosting round";
+  for (std::size_t i = 0; i < rounds.size(); ++i) EXPECT_EQ(rounds[i]["step"], i);
+  ASSERT_EQ(run["metric_history"]["cv_auc"].size(), 3u) << "one value per CV fold";
+  EXPECT_EQ(run["metric_history"]["search_cv_auc"].size(), 2u) << "one value per candidate";
+  std::vector<std::string> artifacts;
+  for (const auto& a : run["artifacts"]) artifacts.push_back(a["path"]);
+  EXPECT_EQ(artifacts, (std::vector<std::string>{"confusion_matrix.json", "feature_importance.json",
+                                                 "model/booster.json", "model/bundle.json", "pr_curve.json",
+                                                 "roc_curve.json"}));
+  EXPECT_EQ(api_.call("viewer", "GET", "/api/v1/runs/0123456789abcdef0123456789abcdef").status, 404);
+  EXPECT_EQ(api_.call("viewer", "GET", "/api/v1/runs/nope").status, 404);
+  EXPECT_EQ(api_.call("", "GET", "/api/v1/runs").status, 401);
 }
 
 }  // namespace

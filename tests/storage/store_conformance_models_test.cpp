@@ -97,6 +97,37 @@ TEST_P(StoreConformance, NewModelsCannotStartInProduction) {
   EXPECT_TRUE(store().list_models().empty());
 }
 
+TEST_P(StoreConformance, RegisteringTheSameSourceTwiceKeepsOneVersionAndItsArtifact) {
+  store().create_model(model("logistic"));  // v1, no source
+  ModelRecord m = model("gbdt");
+  m.source = "job:abc";
+  auto folder = [](std::int64_t v) { return "models/v" + std::to_string(v); };
+  auto first = store().register_model(m, folder);
+  EXPECT_TRUE(first.created);
+  EXPECT_EQ(first.model.version, 2);
+  EXPECT_EQ(first.model.artifact, "models/v2") << "the artifact names the version assigned";
+  EXPECT_EQ(first.model.source, "job:abc");
+
+  // The retried job: a different record with the same source changes nothing.
+  ModelRecord again = model("random_forest");
+  again.source = "job:abc";
+  auto second = reopen().register_model(again, folder);
+  EXPECT_FALSE(second.created);
+  EXPECT_EQ(second.model.version, 2);
+  EXPECT_EQ(second.model.algorithm, "gbdt");
+  EXPECT_EQ(second.model.artifact, "models/v2");
+  EXPECT_EQ(store().list_models().size(), 2u);
+
+  // Another source, and versions without one, still count up.
+  ModelRecord other = model("gbdt");
+  other.source = "job:def";
+  EXPECT_EQ(store().register_model(other, folder).model.artifact, "models/v3");
+  EXPECT_EQ(store().register_model(model("gbdt"), folder).model.version, 4);
+  EXPECT_EQ(store().register_model(model("gbdt"), {}).model.artifact, "models/gbdt");
+  EXPECT_EQ(store().find_model(3)->source, "job:def");
+  EXPECT_EQ(store().find_model(1)->source, "");
+}
+
 TEST_P(StoreConformance, AppendRiskComparesWithTheCurrentScore) {
   seed_query_set();
   EXPECT_FALSE(store().current_risk("c01").has_value());

@@ -455,6 +455,30 @@ class MlflowStandin {
         doc["next_page_token"] = std::to_string(offset + static_cast<std::size_t>(max));
       return doc;
     }));
+    // One folder of a run's artifacts (MLflow lists one level per call; the
+    // folder is `path`, relative to the run's artifact root).
+    r.add("GET", api + "artifacts/list", wrap([this](http::Request& req) -> json {
+      Run& run = find_run(query(req, "run_id"));
+      const std::string folder = query(req, "path", false);
+      if (folder.find("..") != std::string::npos) refuse("Invalid path");
+      const std::string prefix = run.experiment_id + "/" + run.run_id + "/artifacts/" +
+                                 (folder.empty() ? "" : folder + "/");
+      std::map<std::string, std::pair<bool, std::size_t>> children;  // name -> (is_dir, size)
+      for (const auto& [key, body] : artifacts_) {
+        if (!key.starts_with(prefix)) continue;
+        const std::string rest = key.substr(prefix.size());
+        const auto slash = rest.find('/');
+        if (slash == std::string::npos) children[rest] = {false, body.size()};
+        else children[rest.substr(0, slash)] = {true, 0};
+      }
+      json files = json::array();
+      for (const auto& [name, entry] : children) {
+        json f{{"path", folder.empty() ? name : folder + "/" + name}, {"is_dir", entry.first}};
+        if (!entry.first) f["file_size"] = static_cast<std::int64_t>(entry.second);
+        files.push_back(f);
+      }
+      return {{"root_uri", run.artifact_uri}, {"files", files}};
+    }));
     // mlflow-artifacts uploads: <experiment_id>/<run_id>/artifacts/[folders/]<file>.
     const std::string artifacts = "/api/2.0/mlflow-artifacts/artifacts";
     std::string pattern = artifacts;

@@ -152,6 +152,27 @@ TEST_P(TrackerConformance, MissingArtifactFileIsNotFound) {
   EXPECT_THROW(t().log_artifact(run, scratch_.path() / "x", "../outside"), core::Invalid);
 }
 
+TEST_P(TrackerConformance, ListsEveryArtifactFileWithItsSize) {
+  using test_support::spit;
+  auto run = t().start_run("churn", "artifacts listed");
+  EXPECT_TRUE(t().list_artifacts(run.run_id).empty());
+  spit(scratch_.path() / "bundle.json", "{\"a\": 1}");
+  spit(scratch_.path() / "booster.json", "{}");
+  spit(scratch_.path() / "roc_curve.json", "[1, 2, 3]");
+  t().log_artifact(run, scratch_.path() / "bundle.json", "model");
+  t().log_artifact(run, scratch_.path() / "booster.json", "model");
+  t().log_artifact(run, scratch_.path() / "roc_curve.json");
+  auto files = t().list_artifacts(run.run_id);
+  ASSERT_EQ(files.size(), 3u);
+  EXPECT_EQ(files[0].path, "model/booster.json");
+  EXPECT_EQ(files[0].size, 2);
+  EXPECT_EQ(files[1].path, "model/bundle.json");
+  EXPECT_EQ(files[1].size, 8);
+  EXPECT_EQ(files[2].path, "roc_curve.json");
+  EXPECT_EQ(files[2].size, 9);
+  EXPECT_THROW(t().list_artifacts("0123456789abcdef0123456789abcdef"), core::NotFound);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, TrackerConformance, ::testing::Values("file", "rest"),
                          [](const auto& info) { return info.param; });
 

@@ -6,10 +6,12 @@
 #include "core/readiness.hpp"
 #include "services/accounts.hpp"
 #include "services/customers.hpp"
+#include "services/model_jobs.hpp"
 #include "services/model_service.hpp"
 #include "services/scheduler.hpp"
 #include "services/schema_service.hpp"
 #include "services/scoring_service.hpp"
+#include "services/training_runs.hpp"
 #include "services/transfer_jobs.hpp"
 #include "queue/job_queue.hpp"
 #include "storage/store.hpp"
@@ -41,6 +43,10 @@ struct ApiContext {
   // /metrics needs it as a bearer token.
   core::ReadinessChecks* readiness = nullptr;
   std::string metrics_token;
+  // Training and batch scoring jobs; null: those routes answer 503.
+  services::ModelJobs* model_jobs = nullptr;
+  // Training runs read back from the experiment tracker; null: /runs answers 503.
+  services::TrainingRuns* runs = nullptr;
 };
 
 }  // namespace churnwatch::http

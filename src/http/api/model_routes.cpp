@@ -1,6 +1,8 @@
 // /api/v1/models*: train, list, read and promote model versions.
 //
-// Roles: listing and reading models is for viewers; training and promoting
+// Training is a background job (kind "train", services/model_jobs.hpp): the
+// route answers 202 with the job and its Location, and the job's result holds
+// the new version. Roles: listing and reading models is for viewers; training and promoting
 // (which is also how a rollback is done) change what every user sees, so they
 // need an analyst — the same people who import and edit customers.
 #include <charconv>
@@ -26,21 +28,12 @@ std::int64_t version_param(const Request& req) {
 
 }  // namespace
 
-static nlohmann::json train_outcome_to_json(const services::TrainOutcome& t) {
-  return {{"model", services::model_to_json(t.model, false)},
-          {"promoted", t.promoted},
-          {"reason", t.reason},
-          {"seconds", t.seconds}};
-}
-
 void add_model_routes(ApiRouter& api, ApiContext& ctx) {
   api.route("POST", "/api/v1/models/train", AccessLevel::kAnalyst, [&ctx](Request& req) {
-    const auto request = req.body.empty() ? services::TrainRequest{}
-                                          : services::parse_train_request(parse_json_body(req));
-    auto outcome = ctx.models.train(request);
-    auto r = json_response(201, train_outcome_to_json(outcome));
-    r.set_header("Location", "/api/v1/models/" + std::to_string(outcome.model.version));
-    return r;
+    if (!ctx.model_jobs) throw core::Unavailable("background jobs are not enabled on this server");
+    const auto body = req.body.empty() ? nlohmann::json::object() : parse_json_body(req);
+    return job_accepted(ctx.model_jobs->start_training(
+        body, {std::string(req.header("idempotency-key")), req.username}));
   });
 
   api.route("GET", "/api/v1/models", AccessLevel::kViewer, [&ctx](Request&) {

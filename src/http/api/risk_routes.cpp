@@ -1,5 +1,6 @@
 // Scoring and risk: what-if and stored predictions, batch scoring, a
-// customer's risk history and the risk summary. Predictions and reading risk
+// customer's risk history and the risk summary. Batch scoring runs as a
+// background job (kind "score"): the route answers 202 with the job. Predictions and reading risk
 // are for viewers (the customer_id form of predict stores one history row,
 // which is the same as reading a fresh score); batch scoring rewrites every
 // customer's current risk, so it needs an analyst.
@@ -51,8 +52,9 @@ void add_risk_routes(ApiRouter& api, ApiContext& ctx) {
   });
 
   api.route("POST", "/api/v1/scoring/run", AccessLevel::kAnalyst, [&ctx](Request& req) {
-    auto query = services::parse_customer_query(ctx.customers.schema(), req.query, false);
-    return json_response(200, services::score_all_result_to_json(ctx.scoring.score_all(query)));
+    if (!ctx.model_jobs) throw core::Unavailable("background jobs are not enabled on this server");
+    return job_accepted(
+        ctx.model_jobs->start_scoring(req.query, {std::string(req.header("idempotency-key")), req.username}));
   });
 
   api.route("GET", "/api/v1/customers/{id}/risk-history", AccessLevel::kViewer, [&ctx](Request& req) {
