@@ -1,5 +1,6 @@
-// End-to-end scenarios for models and risk: train from the Models page, score
-// from the risk monitor, risk in the customer list and on the customer page,
+// End-to-end scenarios for models and risk: train from the Models page and
+// score from the risk monitor (both background jobs followed to the end), the
+// training runs and their comparison, risk in the customer list and on the customer page,
 // the what-if predictor, promotion and roll-back, the API reference, and what
 // a viewer is not offered. Runs after ui.test.mjs, which imports the customers.
 import { after, before, describe, it } from 'node:test';
@@ -69,6 +70,11 @@ describe('models and risk in the web UI', () => {
     assert.equal(cells.length, 4);
     assert.ok(cells.map(Number).reduce((a, b) => a + b, 0) > 0);
     await detail.getByRole('img', { name: /Feature importance/ }).locator('.recharts-bar-rectangle').first().waitFor();
+    // The training was recorded as a run that produced v1.
+    const runs = page.getByTestId('training-runs');
+    await runs.getByTestId('run-row').first().waitFor();
+    assert.equal(await runs.getByTestId('run-row').count(), 1);
+    assert.match(await runs.getByTestId('run-row').first().textContent(), /finished.*v1.*logistic/);
     await screenshot(page, '10-models');
     await page.close();
   });
@@ -93,6 +99,13 @@ describe('models and risk in the web UI', () => {
     assert.ok(probabilities.length > 0, 'someone is at or above the configured threshold');
     await page.getByTestId('level-counts').waitFor();
     await screenshot(page, '11-risk-monitor');
+
+    // Training and scoring ran as jobs; the Jobs page shows what they did.
+    await nav(page, 'Jobs').click();
+    const rows = page.getByTestId('job-row');
+    await rows.filter({ hasText: /customers scored with v1/ }).first().waitFor();
+    assert.match(await rows.filter({ hasText: /customers scored with v1/ }).first().textContent(), /succeeded/);
+    assert.match(await rows.filter({ hasText: /model v1/ }).first().textContent(), /succeeded/);
 
     await nav(page, 'Dashboard').click();
     await page.getByTestId('risk-overview').getByText('Risk by level').waitFor();
@@ -180,6 +193,20 @@ describe('models and risk in the web UI', () => {
     const heads = await page.getByRole('table', { name: 'Test metrics' }).locator('thead th').allTextContents();
     assert.equal(heads.length, 3);
     await screenshot(page, '16-models-compare');
+
+    // The two training runs side by side.
+    const runs = page.getByTestId('training-runs');
+    await runs.getByTestId('run-row').nth(1).waitFor();
+    await runs.getByRole('checkbox').nth(0).click();
+    await runs.getByRole('checkbox').nth(1).click();
+    const compare = page.getByRole('table', { name: 'Run comparison' });
+    await compare.waitFor();
+    assert.deepEqual((await compare.locator('thead th').allTextContents()).slice(1), ['v2', 'v1']);
+    const auc = compare.locator('tbody tr').filter({ hasText: 'Test ROC-AUC' }).locator('td');
+    assert.equal(await auc.count(), 3);
+    for (const cell of (await auc.allTextContents()).slice(1)) assert.ok(Number(cell) > 0.5 && Number(cell) <= 1, `ROC-AUC ${cell}`);
+    await compare.scrollIntoViewIfNeeded();
+    await screenshot(page, '16-runs-compare');
 
     // Whichever version is not production gets promoted (or rolled back to).
     const row = versions.locator('tbody tr').filter({ has: page.getByRole('button', { name: /Promote|Roll back/ }) }).first();

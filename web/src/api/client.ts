@@ -88,6 +88,8 @@ export interface RequestOptions {
   body?: BodyInit;
   contentType?: string;
   signal?: AbortSignal;
+  /** Sent as Idempotency-Key: a repeated request with the same key gets the first request's job. */
+  idempotencyKey?: string;
 }
 
 /**
@@ -136,6 +138,7 @@ export async function endSession(): Promise<void> {
 function send(path: string, options: RequestOptions): Promise<Response> {
   const headers: Record<string, string> = { Accept: 'application/json' };
   if (accessToken) headers.Authorization = `Bearer ${accessToken}`;
+  if (options.idempotencyKey) headers['Idempotency-Key'] = options.idempotencyKey;
   let body = options.body;
   if (options.json !== undefined) {
     headers['Content-Type'] = 'application/json';

@@ -15,5 +15,14 @@ export function jobOutcome(kind: string, result: unknown): string | null {
     const parts = [n(r.customers) !== null && `${n(r.customers)} customers`, typeof r.format === 'string' && r.format.toUpperCase()].filter(Boolean);
     return parts.length ? parts.join(' · ') : null;
   }
+  if (kind === 'train') {
+    const model = r.model as { version?: number; stage?: string } | undefined;
+    if (!model || typeof model.version !== 'number') return null;
+    return `model v${model.version}${r.promoted ? ' · in production' : ' · kept as candidate'}`;
+  }
+  if (kind === 'score') {
+    if (n(r.scored) === null) return null;
+    return `${n(r.scored)} customers scored${typeof r.model_version === 'number' ? ` with v${r.model_version}` : ''}`;
+  }
   return null;
 }

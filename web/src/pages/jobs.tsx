@@ -72,7 +72,7 @@ export function JobsPage() {
     <>
       <PageHeader
         title="Jobs"
-        description="Background work such as large imports and exports."
+        description="Background work: training, scoring, large imports and exports."
         actions={
           <div className="flex items-center gap-2">
             <Label htmlFor="job-state" className="text-muted-foreground">
@@ -107,7 +107,7 @@ export function JobsPage() {
       )}
       {jobs.isSuccess && items.length === 0 && (
         <EmptyState icon={ListChecks} title="No jobs yet">
-          Jobs appear here when you start a background import (Data page) or export.
+          Jobs appear here when you train a model, run scoring, or start a background import (Data page) or export.
         </EmptyState>
       )}
       {items.length > 0 && (

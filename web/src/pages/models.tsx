@@ -1,16 +1,20 @@
 // Model registry: versions with their test metrics, one version's details
-// or two side by side, training a new version and promoting (or rolling
-// back to) a version.
+// or two side by side, training a new version (a background job followed
+// with live progress), promoting (or rolling back to) a version, and the
+// training runs the experiment tracker recorded, compared side by side.
 import * as React from 'react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { BrainCircuit, Loader2, Plus, Rocket, RotateCcw } from 'lucide-react';
 import { api } from '@/api/client';
 import { errorMessage, useSchema } from '@/api/hooks';
+import { isFinished, jobFailure, useCancelJob, useJob, type Job } from '@/api/jobs';
 import { algorithmLabels, useModel, useModels, type Algorithm, type Model, type TrainRequest, type TrainResult } from '@/api/ml';
 import { useCan } from '@/auth/auth';
 import { PageHeader } from '@/components/layout';
 import { CalibrationChart, ConfusionMatrix, CurveChart, ImportanceChart, kSeriesColors } from '@/components/model_charts';
+import { JobProgress } from '@/components/job_progress';
 import { EmptyState } from '@/components/risk';
+import { TrainingRuns } from '@/components/training_runs';
 import { Badge } from '@/components/ui/badge';
 import { Button } from '@/components/ui/button';
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/components/ui/card';
@@ -140,40 +144,48 @@ function TrainDialog({ open, onOpenChange }: { open: boolean; onOpenChange: (o: 
   const [algorithm, setAlgorithm] = React.useState<Algorithm>('gbdt');
   const [costRatio, setCostRatio] = React.useState('');
   const [budget, setBudget] = React.useState('6');
-  const [elapsed, setElapsed] = React.useState(0);
+  const [jobId, setJobId] = React.useState<string | null>(null);
   const queryClient = useQueryClient();
   const toast = useToast();
-  const train = useMutation({
-    mutationFn: (body: Partial<TrainRequest>) => api<TrainResult>('/api/v1/models/train', { method: 'POST', json: body }),
-    onSuccess: (r) => {
-      queryClient.invalidateQueries({ queryKey: ['models'] });
-      toast(`Trained model v${r.model?.version}${r.promoted ? ' — now in production' : ''}`);
-    },
+  const start = useMutation({
+    // One key per submission: a double click or a retried request starts one training.
+    mutationFn: (v: { body: Partial<TrainRequest>; key: string }) =>
+      api<Job>('/api/v1/models/train', { method: 'POST', json: v.body, idempotencyKey: v.key }),
+    onSuccess: (job) => setJobId(job.id),
   });
+  const job = useJob(jobId);
+  const cancel = useCancelJob();
+  const finished = isFinished(job.data);
+  const r = job.data?.state === 'succeeded' ? (job.data.result as TrainResult) : undefined;
+  const failure = finished && job.data ? jobFailure(job.data) : null;
   React.useEffect(() => {
-    if (!train.isPending) return;
-    const start = Date.now();
-    const t = setInterval(() => setElapsed((Date.now() - start) / 1000), 250);
-    return () => clearInterval(t);
-  }, [train.isPending]);
+    if (!finished) return;
+    queryClient.invalidateQueries({ queryKey: ['models'] });
+    queryClient.invalidateQueries({ queryKey: ['runs'] });
+    if (r) toast(`Trained model v${r.model?.version}${r.promoted ? ' — now in production' : ''}`);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [finished]);
   React.useEffect(() => {
-    if (open) {
-      train.reset();
-      setElapsed(0);
+    if (open && (finished || !jobId)) {
+      start.reset();
+      setJobId(null);
     }
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [open]);
 
+  const running = start.isPending || (!!jobId && !finished);
   const ratio = costRatio.trim() === '' ? null : Number(costRatio);
   const budgetN = Number(budget);
   const invalid = (ratio !== null && !(ratio > 0)) || !(Number.isInteger(budgetN) && budgetN >= 1 && budgetN <= 50);
-  const r = train.data;
   return (
-    <Dialog open={open} onOpenChange={(o) => !train.isPending && onOpenChange(o)}>
+    <Dialog open={open} onOpenChange={onOpenChange}>
       <DialogContent>
         <DialogHeader>
           <DialogTitle>Train a new model</DialogTitle>
-          <DialogDescription>Uses every labelled customer: train, validation and test splits, a small parameter search, calibration.</DialogDescription>
+          <DialogDescription>
+            Uses every labelled customer: train, validation and test splits, a small parameter search, calibration. Training runs as a background job; you
+            may close this window and follow it on the Jobs page.
+          </DialogDescription>
         </DialogHeader>
         {!r && (
           <form
@@ -181,12 +193,12 @@ function TrainDialog({ open, onOpenChange }: { open: boolean; onOpenChange: (o: 
             className="grid gap-4"
             onSubmit={(e) => {
               e.preventDefault();
-              if (!invalid) train.mutate({ algorithm, cost_ratio: ratio, search_budget: budgetN });
+              if (!invalid && !running) start.mutate({ body: { algorithm, cost_ratio: ratio, search_budget: budgetN }, key: crypto.randomUUID() });
             }}
           >
             <div className="grid gap-1.5">
               <Label htmlFor="train-algorithm">Algorithm</Label>
-              <Select value={algorithm} onValueChange={(v) => setAlgorithm(v as Algorithm)} disabled={train.isPending}>
+              <Select value={algorithm} onValueChange={(v) => setAlgorithm(v as Algorithm)} disabled={running}>
                 <SelectTrigger id="train-algorithm" aria-label="Algorithm">
                   <SelectValue />
                 </SelectTrigger>
@@ -202,24 +214,21 @@ function TrainDialog({ open, onOpenChange }: { open: boolean; onOpenChange: (o: 
             <div className="grid gap-4 sm:grid-cols-2">
               <div className="grid gap-1.5">
                 <Label htmlFor="train-cost">Cost ratio (optional)</Label>
-                <Input id="train-cost" inputMode="decimal" placeholder="maximise F1" value={costRatio} onChange={(e) => setCostRatio(e.target.value)} disabled={train.isPending} />
+                <Input id="train-cost" inputMode="decimal" placeholder="maximise F1" value={costRatio} onChange={(e) => setCostRatio(e.target.value)} disabled={running} />
                 <p className="text-xs text-muted-foreground">Cost of a missed churner ÷ cost of a needless retention offer.</p>
               </div>
               <div className="grid gap-1.5">
                 <Label htmlFor="train-budget">Search budget</Label>
-                <Input id="train-budget" inputMode="numeric" value={budget} onChange={(e) => setBudget(e.target.value)} disabled={train.isPending} />
+                <Input id="train-budget" inputMode="numeric" value={budget} onChange={(e) => setBudget(e.target.value)} disabled={running} />
                 <p className="text-xs text-muted-foreground">Parameter sets to try (1–50); more is slower.</p>
               </div>
             </div>
-            {train.isPending && (
-              <div role="status" className="flex items-center gap-3 rounded-md border bg-muted/50 px-3 py-2 text-sm">
-                <Loader2 className="size-4 animate-spin text-primary" />
-                Training… {elapsed.toFixed(0)} s
-              </div>
+            {running && (
+              <JobProgress job={job.data} label="Training" onCancel={jobId ? () => cancel.mutate(jobId) : undefined} cancelling={cancel.isPending} />
             )}
-            {train.error && (
+            {(start.error || job.error || failure) && (
               <p role="alert" className="rounded-md border border-destructive/40 bg-destructive/10 px-3 py-2 text-sm text-destructive">
-                {errorMessage(train.error)}
+                {start.error ? errorMessage(start.error) : job.error ? errorMessage(job.error) : failure}
               </p>
             )}
           </form>
@@ -242,11 +251,11 @@ function TrainDialog({ open, onOpenChange }: { open: boolean; onOpenChange: (o: 
             <Button onClick={() => onOpenChange(false)}>Done</Button>
           ) : (
             <>
-              <Button variant="outline" onClick={() => onOpenChange(false)} disabled={train.isPending}>
-                Cancel
+              <Button variant="outline" onClick={() => onOpenChange(false)}>
+                {running ? 'Close' : 'Cancel'}
               </Button>
-              <Button type="submit" form="train-form" disabled={train.isPending || invalid}>
-                {train.isPending ? <Loader2 className="animate-spin" /> : <BrainCircuit />} Train
+              <Button type="submit" form="train-form" disabled={running || invalid}>
+                {running ? <Loader2 className="animate-spin" /> : <BrainCircuit />} Train
               </Button>
             </>
           )}
@@ -472,6 +481,8 @@ export function ModelsPage() {
         </div>
       )}
       {(first.isLoading || second.isLoading) && <p className="mt-4 text-sm text-muted-foreground">Loading version details…</p>}
+
+      {list.length > 0 && <TrainingRuns />}
 
       {canTrain && <TrainDialog open={training} onOpenChange={setTraining} />}
       {canTrain && <PromoteDialog model={promoting} production={production} onClose={() => setPromoting(null)} />}

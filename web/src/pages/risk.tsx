@@ -1,14 +1,17 @@
 // Risk monitor: who is most at risk now, whose risk rose most, how the base
 // splits by level and how the average moved over 30 days. Analysts can
-// re-score everyone with the production model.
+// re-score everyone with the production model (a background job followed
+// with live progress).
 import * as React from 'react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import { Loader2, Play, ShieldAlert, TrendingUp } from 'lucide-react';
 import { api } from '@/api/client';
+import { isFinished, jobFailure, useCancelJob, useJob, type Job } from '@/api/jobs';
 import { errorMessage } from '@/api/hooks';
 import { isNoModel, useHighRiskCount, useProductionModel, useRiskSummary, type RiskRecord, type ScoringResult } from '@/api/ml';
 import { useCan } from '@/auth/auth';
+import { JobProgress } from '@/components/job_progress';
 import { PageHeader } from '@/components/layout';
 import { ChangeText, DailyTrend, EmptyState, LevelDistribution, RiskBadge } from '@/components/risk';
 import { Button } from '@/components/ui/button';
@@ -64,19 +67,27 @@ export function RiskPage() {
   const production = useProductionModel();
   const queryClient = useQueryClient();
   const toast = useToast();
-  const [result, setResult] = React.useState<ScoringResult | null>(null);
+  const [jobId, setJobId] = React.useState<string | null>(null);
 
   const run = useMutation({
-    mutationFn: () => api<ScoringResult>('/api/v1/scoring/run', { method: 'POST' }),
-    onSuccess: (r) => {
-      setResult(r);
-      toast(`Scored ${numberFormat.format(r.scored ?? 0)} customers with model v${r.model_version}`);
-      queryClient.invalidateQueries({ queryKey: ['risk'] });
-      queryClient.invalidateQueries({ queryKey: ['customers'] });
-      queryClient.invalidateQueries({ queryKey: ['customer'] });
-    },
+    mutationFn: () => api<Job>('/api/v1/scoring/run', { method: 'POST', idempotencyKey: crypto.randomUUID() }),
+    onSuccess: (job) => setJobId(job.id),
     onError: (e) => toast(errorMessage(e), 'error'),
   });
+  const job = useJob(jobId);
+  const cancel = useCancelJob();
+  const finished = isFinished(job.data);
+  const result = job.data?.state === 'succeeded' ? (job.data.result as ScoringResult) : null;
+  const failure = finished && job.data ? jobFailure(job.data) : null;
+  const scoring = run.isPending || (!!jobId && !finished);
+  React.useEffect(() => {
+    if (!finished) return;
+    if (result) toast(`Scored ${numberFormat.format(result.scored ?? 0)} customers with model v${result.model_version}`);
+    queryClient.invalidateQueries({ queryKey: ['risk'] });
+    queryClient.invalidateQueries({ queryKey: ['customers'] });
+    queryClient.invalidateQueries({ queryKey: ['customer'] });
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [finished]);
 
   const s = summary.data;
   const noModel = production.isSuccess && production.data === null;
@@ -94,9 +105,9 @@ export function RiskPage() {
         }
         actions={
           canScore && !noModel ? (
-            <Button onClick={() => run.mutate()} disabled={run.isPending || !production.data}>
-              {run.isPending ? <Loader2 className="animate-spin" /> : <Play />}
-              {run.isPending ? 'Scoring…' : 'Run scoring now'}
+            <Button onClick={() => run.mutate()} disabled={scoring || !production.data}>
+              {scoring ? <Loader2 className="animate-spin" /> : <Play />}
+              {scoring ? 'Scoring…' : 'Run scoring now'}
             </Button>
           ) : undefined
         }
@@ -109,12 +120,12 @@ export function RiskPage() {
         </EmptyState>
       )}
 
-      {run.isPending && (
-        <Card className="mb-4 flex items-center gap-3 px-5 py-4 text-sm" role="status">
-          <Loader2 className="size-4 animate-spin text-primary" /> Scoring every customer with the production model…
-        </Card>
+      {scoring && (
+        <div className="mb-4">
+          <JobProgress job={job.data} label="Scoring every customer" onCancel={jobId ? () => cancel.mutate(jobId) : undefined} cancelling={cancel.isPending} />
+        </div>
       )}
-      {result && !run.isPending && (
+      {result && !scoring && (
         <Card className="mb-4 px-5 py-4 text-sm" role="status" data-testid="scoring-result">
           <p className="font-medium">
             Scored {numberFormat.format(result.scored ?? 0)} customers with model v{result.model_version} in {(result.seconds ?? 0).toFixed(1)} s.
@@ -128,9 +139,9 @@ export function RiskPage() {
           </p>
         </Card>
       )}
-      {(summary.error || run.error) && !isNoModel(run.error) && (
+      {(summary.error || run.error || job.error || failure) && !isNoModel(run.error) && (
         <p role="alert" className="mb-4 rounded-md border border-destructive/40 bg-destructive/10 px-3 py-2 text-sm text-destructive">
-          {errorMessage(summary.error ?? run.error)}
+          {summary.error || run.error || job.error ? errorMessage(summary.error ?? run.error ?? job.error) : failure}
         </p>
       )}
 
