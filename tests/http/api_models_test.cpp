@@ -252,6 +252,16 @@ TEST_F(ApiModelsTest, TrainingAndScoringJobsReportProgressAndHonourIdempotencyKe
   EXPECT_EQ(bad.status, 422) << bad.body;
 }
 
+TEST_F(ApiModelsTest, ARetrainingTickOfTheSchedulerTrainsWithTheDefaults) {
+  // The scheduler enqueues "train" with the schedule and tick it stands for.
+  auto job = api_.jobs().enqueue("train", {{"schedule", "retraining"}, {"scheduled_for", "2026-11-30T00:00:00Z"}},
+                                 {.created_by = "scheduler"});
+  auto done = wait_job("/api/v1/jobs/" + job.id);
+  EXPECT_EQ(done["state"], "succeeded") << done.dump();
+  EXPECT_EQ(done["result"]["model"]["version"], 1);
+  EXPECT_EQ(done["result"]["model"]["params"]["search_budget"], 6);
+}
+
 TEST_F(ApiModelsTest, CancellingATrainingJobLeavesNoModel) {
   auto r = api_.call("analyst", "POST", "/api/v1/models/train", R"({"search_budget": 50})");
   ASSERT_EQ(r.status, 202) << r.body;

@@ -116,7 +116,13 @@ TEST(ApiOps, MetricsShowModelQueueAndJobs) {
     if (job["state"] == "succeeded") break;
     std::this_thread::sleep_for(10ms);
   }
-  const auto text = api.call("", "GET", "/metrics").body;
+  // The worker counts the run just after storing its outcome: wait for the count.
+  std::string text;
+  for (int i = 0; i < 1000; ++i) {
+    text = api.call("", "GET", "/metrics").body;
+    if (sample(text, R"(churnwatch_job_runs_total{kind="export",state="succeeded"})") >= 1) break;
+    std::this_thread::sleep_for(10ms);
+  }
   EXPECT_EQ(sample(text, "churnwatch_model_loaded"), 0) << text;
   EXPECT_EQ(sample(text, "churnwatch_model_version"), 0);
   EXPECT_EQ(sample(text, "churnwatch_job_queue_depth"), 0);
