@@ -47,6 +47,7 @@ int run(int argc, char** argv) {
   add_data_commands(app, config, action);
   add_migrate_command(app, config, action);
   add_model_commands(app, config, action);
+  add_monitor_command(app, config, action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,5 +1,7 @@
 #include "cli/job_runtime.hpp"
 
+#include "cli/ml_runtime.hpp"
+
 #include <cstdlib>
 #include <string_view>
 #include <thread>
@@ -33,6 +35,16 @@ JobRuntime open_job_runtime(const core::Config &config, storage::Store &store,
                                                           config.data_dir);
   rt.model_jobs = std::make_unique<services::ModelJobs>(store, *rt.queue,
                                                         models, scoring);
+  rt.secret_box = std::make_unique<services::SecretBox>(
+      services::SecretBox::load(config.secret_key, config.data_dir));
+  rt.alert_rules = std::make_unique<services::AlertRules>(store, *rt.secret_box);
+  rt.discord = std::make_unique<alerts::DiscordClient>();
+  rt.dispatcher = std::make_unique<services::AlertDispatcher>(store, *rt.alert_rules, *rt.discord);
+  services::MonitorOptions monitor;
+  monitor.public_url = config.public_url;
+  while (!monitor.public_url.empty() && monitor.public_url.back() == '/') monitor.public_url.pop_back();
+  rt.monitoring = std::make_unique<services::Monitoring>(store, scoring, *rt.alert_rules,
+                                                         rt.queue.get(), monitor);
   if (threads <= 0)
     return rt;
   queue::WorkerOptions options;
@@ -41,6 +53,7 @@ JobRuntime open_job_runtime(const core::Config &config, storage::Store &store,
   rt.pool = std::make_unique<queue::WorkerPool>(*rt.queue, options);
   rt.transfers->register_handlers(*rt.pool);
   rt.model_jobs->register_handlers(*rt.pool);
+  rt.monitoring->register_handler(*rt.pool);
   add_test_kinds(*rt.pool);
   return rt;
 }

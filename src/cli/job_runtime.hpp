@@ -11,6 +11,11 @@
 #include "queue/job_queue.hpp"
 #include "queue/worker_pool.hpp"
 #include "services/model_jobs.hpp"
+#include "alerts/discord_client.hpp"
+#include "services/alert_dispatcher.hpp"
+#include "services/alert_rules.hpp"
+#include "services/monitoring.hpp"
+#include "services/secret_box.hpp"
 #include "services/transfer_jobs.hpp"
 #include "storage/store.hpp"
 
@@ -20,6 +25,13 @@ struct JobRuntime {
   std::unique_ptr<queue::JobQueue> queue;
   std::unique_ptr<services::TransferJobs> transfers;
   std::unique_ptr<services::ModelJobs> model_jobs;
+  // Monitoring and alert delivery, present in every process that runs jobs
+  // or serves: the dispatcher (not started) drains the alert outbox.
+  std::unique_ptr<services::SecretBox> secret_box;
+  std::unique_ptr<services::AlertRules> alert_rules;
+  std::unique_ptr<alerts::DiscordClient> discord;
+  std::unique_ptr<services::AlertDispatcher> dispatcher;
+  std::unique_ptr<services::Monitoring> monitoring;
   std::unique_ptr<queue::WorkerPool>
       pool; // not started; null when `threads` is 0
 };

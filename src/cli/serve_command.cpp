@@ -76,6 +76,9 @@ int run_serve(const core::Config& config) {
   ctx.metrics_token = config.metrics_token;
   ctx.model_jobs = jobs.model_jobs.get();
   ctx.runs = &runs;
+  ctx.alert_rules = jobs.alert_rules.get();
+  ctx.alert_dispatcher = jobs.dispatcher.get();
+  ctx.monitoring = jobs.monitoring.get();
   http::ServerOptions options;
   options.cors_origins = http::parse_origin_list(config.cors_origins);
   services::InProcessRateLimiter limiter;
@@ -102,6 +105,7 @@ int run_serve(const core::Config& config) {
   server.start();
   if (jobs.pool) jobs.pool->start();
   if (config.scheduler) scheduler.start();
+  jobs.dispatcher->start();
 
   const std::string host = options.host == "0.0.0.0" ? "127.0.0.1" : options.host;
   std::cout << "churnwatch is serving on " << (config.tls_cert.empty() ? "http" : "https") << "://" << host << ':' << server.port() << "/  (API: /api/v1, "
@@ -116,6 +120,7 @@ int run_serve(const core::Config& config) {
   server.wait();
   scheduler.stop();
   if (jobs.pool) jobs.pool->stop(std::chrono::seconds(10));
+  jobs.dispatcher->stop();
   return 0;
 }
 

@@ -30,6 +30,7 @@ int run_worker(const core::Config &config, int threads) {
   services::ScoringService scoring(*store, models, scoring_options(config));
   auto jobs = open_job_runtime(config, *store, models, scoring, std::max(1, threads));
   jobs.pool->start();
+  jobs.dispatcher->start();
   std::string kinds;
   for (const auto &k : jobs.pool->kinds())
     kinds += (kinds.empty() ? "" : ", ") + k;
@@ -43,6 +44,7 @@ int run_worker(const core::Config &config, int threads) {
             << ", finishing running jobs (unfinished ones go back to the queue)"
             << std::endl;
   jobs.pool->stop(std::chrono::seconds(10));
+  jobs.dispatcher->stop();
   return 0;
 }
 

@@ -94,6 +94,7 @@ Config config_from_env() {
   env_number("CHURNWATCH_REFRESH_TOKEN_TTL", c.refresh_token_ttl_seconds);
   env_number("CHURNWATCH_SECURE_COOKIES", c.secure_cookies);
   env_string("CHURNWATCH_SECRET_KEY", c.secret_key);
+  env_string("CHURNWATCH_PUBLIC_URL", c.public_url);
   env_string("CHURNWATCH_TLS_CERT", c.tls_cert);
   env_string("CHURNWATCH_TLS_KEY", c.tls_key);
   return c;

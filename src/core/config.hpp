@@ -58,6 +58,9 @@ struct Config {
   int secure_cookies = 0;             // CHURNWATCH_SECURE_COOKIES=1 behind a TLS proxy (on with --tls-cert)
   // CHURNWATCH_SECRET_KEY: 64 hex characters encrypting secrets at rest; empty: <data_dir>/secret.key (0600).
   std::string secret_key;
+  // CHURNWATCH_PUBLIC_URL: the address users open the UI at, for links in
+  // alert messages (https://churn.example.com); empty: messages carry no links.
+  std::string public_url;
   std::string tls_cert;               // CHURNWATCH_TLS_CERT: PEM certificate chain; with tls_key, serve HTTPS
   std::string tls_key;                // CHURNWATCH_TLS_KEY: PEM private key
 

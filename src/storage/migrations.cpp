@@ -138,12 +138,54 @@ std::vector<std::string> step4_model_source(const SqlDialect&) {
   };
 }
 
+std::vector<std::string> step5_alerts(const SqlDialect& d) {
+  const std::string json = d.json_column_type();
+  const std::string int64 = d.int64_type();
+  return {
+      "CREATE TABLE alert_rules ("
+      " id " + d.auto_id_column() + ","
+      " name TEXT NOT NULL UNIQUE,"
+      " kind TEXT NOT NULL,"
+      " enabled INTEGER NOT NULL DEFAULT 1,"
+      " params " + json + " NOT NULL,"
+      " customer_filter " + json + " NOT NULL,"
+      " webhook_sealed TEXT NOT NULL,"
+      " webhook_masked TEXT NOT NULL,"
+      " cooldown_seconds " + int64 + " NOT NULL,"
+      " min_severity TEXT NOT NULL,"
+      " created_by TEXT NOT NULL,"
+      " created_at TEXT NOT NULL,"
+      " updated_at TEXT NOT NULL)",
+      // The outbox. customer_id is the external id, not a foreign key: an
+      // alert about a customer outlives the customer's deletion.
+      "CREATE TABLE alert_events ("
+      " id " + d.auto_id_column() + ","
+      " rule_id " + int64 + " NOT NULL REFERENCES alert_rules (id) ON DELETE CASCADE,"
+      " customer_id TEXT NOT NULL,"
+      " kind TEXT NOT NULL,"
+      " severity TEXT NOT NULL,"
+      " dedup_key TEXT NOT NULL UNIQUE,"
+      " payload " + json + " NOT NULL,"
+      " state TEXT NOT NULL,"
+      " attempts INTEGER NOT NULL DEFAULT 0,"
+      " next_attempt_at TEXT NOT NULL,"
+      " error TEXT NOT NULL DEFAULT '',"
+      " run_id TEXT NOT NULL DEFAULT '',"
+      " created_at TEXT NOT NULL,"
+      " delivered_at TEXT NULL)",
+      "CREATE INDEX alert_events_due ON alert_events (state, next_attempt_at)",
+      "CREATE INDEX alert_events_rule_customer ON alert_events (rule_id, customer_id, created_at)",
+      "CREATE INDEX alert_events_created ON alert_events (created_at)",
+  };
+}
+
 // Append new steps here; never edit or reorder a released one.
 const Migration kMigrations[] = {
     {1, "customers, dataset_schema, users, settings", step1_core_tables},
     {2, "models, risk_history, customer_risk", step2_models_and_risk},
     {3, "refresh_tokens, audit_log", step3_refresh_tokens_and_audit},
     {4, "models.source", step4_model_source},
+    {5, "alert_rules, alert_events", step5_alerts},
 };
 
 }  // namespace

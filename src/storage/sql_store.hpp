@@ -4,7 +4,8 @@
 // a time. A backend supplies its sessions, its dialect and those writers.
 // The model registry lives in sql_store_models.cpp, risk reads in
 // sql_store_risk.cpp, refresh tokens and the audit log in
-// sql_store_security.cpp.
+// sql_store_security.cpp, alert rules and the alert outbox in
+// sql_store_alerts.cpp.
 #pragma once
 
 #include <map>
@@ -63,6 +64,22 @@ class SqlStore : public Store {
 
   void append_audit(const AuditEntry& e) override;
   AuditPage list_audit(const AuditQuery& q) override;
+
+  AlertRule create_alert_rule(const AlertRule& r) override;
+  AlertRule update_alert_rule(const AlertRule& r) override;
+  bool delete_alert_rule(std::int64_t id) override;
+  std::optional<AlertRule> find_alert_rule(std::int64_t id) override;
+  std::vector<AlertRule> list_alert_rules() override;
+  std::int64_t enqueue_alert_events(const std::vector<AlertEvent>& events) override;
+  std::vector<AlertEvent> claim_alert_events(const std::string& now, const std::string& lease_until,
+                                             std::int64_t limit) override;
+  void finish_alert_events(const std::vector<std::int64_t>& ids, const std::string& state,
+                           const std::string& error, const std::string& next_attempt_at,
+                           bool count_attempt) override;
+  AlertEventPage list_alert_events(const AlertEventQuery& q) override;
+  std::vector<std::string> alerted_customers_since(std::int64_t rule_id,
+                                                   const std::string& since) override;
+  AlertStats alert_stats() override;
 
  protected:
   // Opens the backend's writer; it must keep `lock` until it is destroyed,

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -188,6 +189,67 @@ struct RiskSummary {
   std::vector<std::tuple<std::string, double, std::int64_t>> daily;  // date, avg, count
 };
 
+
+// An alert rule (see services/alert_rules.hpp for what each kind means).
+struct AlertRule {
+  std::int64_t id = 0;
+  std::string name;  // unique
+  std::string kind;  // high_risk | risk_increase | level_up | model_degradation | data_drift | job_failures
+  bool enabled = true;
+  nlohmann::json params = nlohmann::json::object();           // the kind's settings (threshold, ...)
+  nlohmann::json customer_filter = nlohmann::json::object();  // {"Geography": "France", "Age[gte]": "40"}
+  std::string webhook_sealed;  // the webhook URL sealed by services::SecretBox
+  std::string webhook_masked;  // the same URL with its token masked, for display
+  std::int64_t cooldown_seconds = 0;  // per customer: no second alert of this rule sooner
+  std::string min_severity = "info";  // info | warning | critical
+  std::string created_by;
+  std::string created_at;  // set by the store
+  std::string updated_at;  // set by the store
+};
+
+// One alert waiting in, or done with, the delivery outbox.
+struct AlertEvent {
+  std::int64_t id = 0;
+  std::int64_t rule_id = 0;
+  std::string customer_id;  // external id; "" for alerts about no single customer
+  std::string kind;         // "customer", "rule" (model, drift, jobs), "summary" or "test"
+  std::string severity = "warning";
+  // Unique: enqueuing an event whose key is already stored does nothing, so a
+  // retried monitor job cannot queue (and post) the same alert twice.
+  std::string dedup_key;
+  nlohmann::json payload = nlohmann::json::object();  // what the message shows
+  std::string state = "pending";  // pending | sending | delivered | failed
+  int attempts = 0;
+  std::string next_attempt_at;  // ISO 8601 UTC; pending: not before; sending: lease end
+  std::string error;            // the last failure's reason; "" when none
+  std::string run_id;           // the monitor job that raised it; "" when none
+  std::string created_at;       // set by the store when empty
+  std::string delivered_at;     // "" until delivered
+};
+
+struct AlertEventQuery {
+  std::optional<std::int64_t> rule_id;
+  std::string customer_id;  // exact; "" any
+  std::string state;        // exact; "" any
+  std::string since;        // created_at >= since; "" unbounded
+  std::string until;        // created_at < until; "" unbounded
+  std::int64_t limit = 50;
+  std::int64_t offset = 0;
+};
+
+struct AlertEventPage {
+  std::vector<AlertEvent> items;  // newest first
+  std::int64_t total = 0;
+};
+
+struct AlertStats {
+  std::map<std::string, std::int64_t> by_state;     // every state, 0 when none
+  std::map<std::int64_t, std::int64_t> by_rule;     // rule id -> events
+  std::map<std::string, std::int64_t> by_severity;  // info/warning/critical -> events
+  std::string last_delivered_at;                    // "" when none
+  std::string last_failed_error;                    // the newest failed event's reason
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -278,6 +340,45 @@ class Store {
   // --- audit log ----------------------------------------------------------
   virtual void append_audit(const AuditEntry& e) = 0;
   virtual AuditPage list_audit(const AuditQuery& q) = 0;
+
+  // --- alert rules -----------------------------------------------------------
+  // Stores a new rule (id, created_at, updated_at assigned). Conflict when
+  // the name is taken.
+  virtual AlertRule create_alert_rule(const AlertRule& r) = 0;
+  // Replaces every field but id/created_by/created_at of rule r.id; NotFound
+  // when none, Conflict when the new name is taken.
+  virtual AlertRule update_alert_rule(const AlertRule& r) = 0;
+  // Deletes the rule and its events; false when none.
+  virtual bool delete_alert_rule(std::int64_t id) = 0;
+  virtual std::optional<AlertRule> find_alert_rule(std::int64_t id) = 0;
+  // By id.
+  virtual std::vector<AlertRule> list_alert_rules() = 0;
+
+  // --- alert outbox ------------------------------------------------------------
+  // Stores the events (pending, next_attempt_at now unless set) in one
+  // transaction, skipping any whose dedup_key is already stored. Returns how
+  // many were new.
+  virtual std::int64_t enqueue_alert_events(const std::vector<AlertEvent>& events) = 0;
+  // Takes up to `limit` events that are due at `now` (pending with
+  // next_attempt_at <= now, or sending whose lease ended: the process sending
+  // them died) oldest first, marks them sending until `lease_until` and
+  // returns them. Atomic across processes: an event is returned to one caller.
+  virtual std::vector<AlertEvent> claim_alert_events(const std::string& now,
+                                                     const std::string& lease_until,
+                                                     std::int64_t limit) = 0;
+  // Records the outcome of one delivery attempt of the events `ids`:
+  // "delivered", "failed" (for good) or "pending" again from `next_attempt_at`.
+  // Counts the attempt when `count_attempt` (not for events put back unsent)
+  // and keeps `error` (cleared on delivery).
+  virtual void finish_alert_events(const std::vector<std::int64_t>& ids, const std::string& state,
+                                   const std::string& error,
+                                   const std::string& next_attempt_at, bool count_attempt) = 0;
+  virtual AlertEventPage list_alert_events(const AlertEventQuery& q) = 0;
+  // Customers (external ids) that rule `rule_id` raised a customer alert for
+  // at or after `since`: those still in their cooldown.
+  virtual std::vector<std::string> alerted_customers_since(std::int64_t rule_id,
+                                                           const std::string& since) = 0;
+  virtual AlertStats alert_stats() = 0;
 };
 
 // Opens the store named by `url`: "sqlite:///abs/path.db", "sqlite://rel.db"

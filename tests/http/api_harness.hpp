@@ -22,6 +22,11 @@
 #include "http/server.hpp"
 #include "http/test_client.hpp"
 #include "services/accounts.hpp"
+#include "alerts/discord_client.hpp"
+#include "services/alert_dispatcher.hpp"
+#include "services/alert_rules.hpp"
+#include "services/monitoring.hpp"
+#include "services/secret_box.hpp"
 #include "services/customers.hpp"
 #include "services/model_service.hpp"
 #include "services/scheduler.hpp"
@@ -74,6 +79,18 @@ class ApiHarness {
     ctx_->scheduler = scheduler_.get();
     ctx_->model_jobs = model_jobs_.get();
     ctx_->runs = runs_.get();
+    // Alert rules; webhooks may point at a stand-in on loopback.
+    box_ = std::make_unique<services::SecretBox>(services::SecretBox::from_hex(std::string(64, 'a')));
+    alerts::WebhookUrlPolicy policy;
+    policy.allowed_hosts.push_back("127.0.0.1");
+    alert_rules_ = std::make_unique<services::AlertRules>(*store_, *box_, policy);
+    ctx_->alert_rules = alert_rules_.get();
+    discord_ = std::make_unique<alerts::DiscordClient>();
+    dispatcher_ = std::make_unique<services::AlertDispatcher>(*store_, *alert_rules_, *discord_);
+    monitoring_ = std::make_unique<services::Monitoring>(*store_, *scoring_, *alert_rules_, jobs_.get());
+    monitoring_->register_handler(*pool_);
+    ctx_->alert_dispatcher = dispatcher_.get();
+    ctx_->monitoring = monitoring_.get();
     http::ServerOptions options;
     options.port = 0;
     options.threads = 2;
@@ -95,6 +112,10 @@ class ApiHarness {
     scheduler_.reset();
     transfers_.reset();
     model_jobs_.reset();
+    monitoring_.reset();
+    dispatcher_.reset();
+    discord_.reset();
+    alert_rules_.reset();
     jobs_.reset();
     store_.reset();
     std::error_code ec;
@@ -109,6 +130,8 @@ class ApiHarness {
   services::ModelService& models() { return *models_; }
   services::ScoringService& scoring() { return *scoring_; }
   tracking::FileTracker& tracker() { return *tracker_; }
+  services::AlertRules& alert_rules() { return *alert_rules_; }
+  const services::SecretBox& secret_box() { return *box_; }
   const std::vector<http::RouteAccess>& access() const { return access_; }
   const std::string& token(const std::string& role) { return tokens_.at(role); }
 
@@ -148,6 +171,11 @@ class ApiHarness {
   std::unique_ptr<services::SchemaService> schema_;
   std::unique_ptr<services::ModelService> models_;
   std::unique_ptr<services::ScoringService> scoring_;
+  std::unique_ptr<services::SecretBox> box_;
+  std::unique_ptr<services::AlertRules> alert_rules_;
+  std::unique_ptr<alerts::DiscordClient> discord_;
+  std::unique_ptr<services::AlertDispatcher> dispatcher_;
+  std::unique_ptr<services::Monitoring> monitoring_;
   std::unique_ptr<queue::JobQueue> jobs_;
   std::unique_ptr<services::TransferJobs> transfers_;
   std::unique_ptr<tracking::FileTracker> tracker_;

@@ -5,6 +5,9 @@
 
 #include "core/readiness.hpp"
 #include "services/accounts.hpp"
+#include "services/alert_dispatcher.hpp"
+#include "services/alert_rules.hpp"
+#include "services/monitoring.hpp"
 #include "services/customers.hpp"
 #include "services/model_jobs.hpp"
 #include "services/model_service.hpp"
@@ -47,6 +50,13 @@ struct ApiContext {
   services::ModelJobs* model_jobs = nullptr;
   // Training runs read back from the experiment tracker; null: /runs answers 503.
   services::TrainingRuns* runs = nullptr;
+  // Alert rules; null: the alert routes answer 503.
+  services::AlertRules* alert_rules = nullptr;
+  // Sends rule test messages and is woken when a run queued alerts; null:
+  // POST .../test answers 503.
+  services::AlertDispatcher* alert_dispatcher = nullptr;
+  // Starts monitor jobs; null: POST /api/v1/monitoring/run answers 503.
+  services::Monitoring* monitoring = nullptr;
 };
 
 }  // namespace churnwatch::http

@@ -21,6 +21,7 @@ void add_model_routes(ApiRouter& api, ApiContext& ctx);
 void add_risk_routes(ApiRouter& api, ApiContext& ctx);
 void add_schedule_routes(ApiRouter& api, ApiContext& ctx);
 void add_run_routes(ApiRouter& api, ApiContext& ctx);
+void add_alert_routes(ApiRouter& api, ApiContext& ctx);
 
 // Every API route, in one router (the server adds static files beside it).
 // `access` receives the route/role table for the OpenAPI agreement test.

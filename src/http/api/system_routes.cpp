@@ -136,6 +136,7 @@ Router build_api_router(ApiContext& ctx, std::vector<RouteAccess>* access) {
   add_risk_routes(api, ctx);
   add_schedule_routes(api, ctx);
   add_run_routes(api, ctx);
+  add_alert_routes(api, ctx);
   if (access) *access = api.access_table();
   return router;
 }
