@@ -45,9 +45,10 @@ export E2E_ADMIN_PASSWORD=admin-pass-e2e-1 E2E_ANALYST_PASSWORD=analyst-pass-e2e
 
 port=$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
 # Every test signs in from 127.0.0.1: lift the per-address sign-in limit (10/min by default).
+# Alert webhooks may point at the local Discord stand-in (tests/e2e/discord_standin.mjs).
 # A lower high-risk threshold than the default 0.7 puts some of the small
 # demo table's customers on the risk monitor's high-risk list.
-CHURNWATCH_LOGIN_RATE_LIMIT=600 CHURNWATCH_HIGH_RISK_THRESHOLD=0.4 "$bin" serve --data-dir "$data" --listen "127.0.0.1:$port" --web-dir "$web_dir" --threads 2 >"$tmp/server.log" 2>&1 &
+CHURNWATCH_LOGIN_RATE_LIMIT=600 CHURNWATCH_HIGH_RISK_THRESHOLD=0.4 CHURNWATCH_WEBHOOK_ALLOW_HOSTS=127.0.0.1 "$bin" serve --data-dir "$data" --listen "127.0.0.1:$port" --web-dir "$web_dir" --threads 2 >"$tmp/server.log" 2>&1 &
 server_pid=$!
 export E2E_BASE_URL="http://127.0.0.1:$port"
 for _ in $(seq 1 100); do

@@ -14,6 +14,7 @@ const WhatIfPage = lazy(() => import('@/pages/whatif').then((m) => ({ default: m
 const ModelsPage = lazy(() => import('@/pages/models').then((m) => ({ default: m.ModelsPage })));
 const JobsPage = lazy(() => import('@/pages/jobs').then((m) => ({ default: m.JobsPage })));
 const UsersPage = lazy(() => import('@/pages/users').then((m) => ({ default: m.UsersPage })));
+const AlertsPage = lazy(() => import('@/pages/alerts').then((m) => ({ default: m.AlertsPage })));
 const AuditPage = lazy(() => import('@/pages/audit').then((m) => ({ default: m.AuditPage })));
 
 export function App() {
@@ -36,6 +37,7 @@ export function App() {
         <Route path="what-if" element={<WhatIfPage />} />
         <Route path="models" element={<ModelsPage />} />
         <Route path="data" element={<DataPage />} />
+        <Route path="alerts" element={<AlertsPage />} />
         <Route path="jobs" element={<JobsPage />} />
         {isAdmin && <Route path="users" element={<UsersPage />} />}
         {isAdmin && <Route path="audit" element={<AuditPage />} />}

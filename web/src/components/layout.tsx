@@ -4,7 +4,7 @@ import * as React from 'react';
 import { Suspense } from 'react';
 import * as DialogPrimitive from '@radix-ui/react-dialog';
 import { NavLink, Outlet, useLocation } from 'react-router';
-import { Activity, BookOpen, BrainCircuit, Database, FlaskConical, LayoutDashboard, ListChecks, LogOut, Menu, Moon, ScrollText, ShieldAlert, Sun, Users, UsersRound, X } from 'lucide-react';
+import { Activity, BellRing, BookOpen, BrainCircuit, Database, FlaskConical, LayoutDashboard, ListChecks, LogOut, Menu, Moon, ScrollText, ShieldAlert, Sun, Users, UsersRound, X } from 'lucide-react';
 import { useAuth, useCan } from '@/auth/auth';
 import { useTheme } from '@/lib/theme';
 import { Button } from '@/components/ui/button';
@@ -19,6 +19,7 @@ const navItems: { to: string; label: string; icon: React.ComponentType<{ classNa
   { to: '/what-if', label: 'What-if', icon: FlaskConical, role: 'viewer' },
   { to: '/models', label: 'Models', icon: BrainCircuit, role: 'viewer' },
   { to: '/data', label: 'Data', icon: Database, role: 'viewer' },
+  { to: '/alerts', label: 'Alerts', icon: BellRing, role: 'viewer' },
   { to: '/jobs', label: 'Jobs', icon: ListChecks, role: 'viewer' },
   { to: '/users', label: 'Users', icon: Users, role: 'admin' },
   { to: '/audit', label: 'Audit log', icon: ScrollText, role: 'admin' },
