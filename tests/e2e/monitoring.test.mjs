@@ -82,7 +82,8 @@ describe('alerts in the web UI', () => {
     assert.ok(embeds.length > 0, 'alerts arrive as embeds');
     assert.match(JSON.stringify(embeds), /%/, 'the embeds show probabilities');
 
-    assert.ok(Number(await page.getByTestId('alert-stats').locator('dd').nth(1).textContent()) > 0);
+    // The counts refresh on their own (every 10 s).
+    await until('delivered alerts counted', async () => Number(await page.getByTestId('alert-stats').locator('dd').nth(1).textContent()) > 1, 30_000);
     await screenshot(page, '12-alerts');
     await page.close();
   });
