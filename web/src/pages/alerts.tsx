@@ -5,12 +5,11 @@
 import * as React from 'react';
 import { Link } from 'react-router';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { BellRing, ChevronLeft, ChevronRight, Pencil, Play, Plus, Send, Trash2 } from 'lucide-react';
+import { BellRing, ChevronLeft, ChevronRight, Pencil, Plus, Send, Trash2 } from 'lucide-react';
 import { api, ApiError } from '@/api/client';
 import { errorMessage } from '@/api/hooks';
-import { isFinished, jobFailure, useCancelJob, useJob, type Job } from '@/api/jobs';
 import { useCan } from '@/auth/auth';
-import { JobProgress } from '@/components/job_progress';
+import { MonitoringRun } from '@/components/monitoring_run';
 import { PageHeader } from '@/components/layout';
 import { EmptyState } from '@/components/risk';
 import { Badge } from '@/components/ui/badge';
@@ -33,7 +32,6 @@ import {
   kJobKinds,
   kRuleKinds,
   kSeverities,
-  monitorOutcome,
   ruleToForm,
   type AlertEvent,
   type AlertRule,
@@ -270,47 +268,6 @@ function StatsCards({ stats }: { stats: AlertStats | undefined }) {
         <p className="text-xs text-muted-foreground sm:col-span-2 lg:col-span-4">
           {stats?.last_delivered_at && <>Last delivered {when(stats.last_delivered_at)}. </>}
           {stats?.last_failure && <span className="text-destructive">Last failure: {stats.last_failure}</span>}
-        </p>
-      )}
-    </div>
-  );
-}
-
-function MonitoringRun() {
-  const toast = useToast();
-  const queryClient = useQueryClient();
-  const [jobId, setJobId] = React.useState<string | null>(null);
-  const job = useJob(jobId);
-  const cancel = useCancelJob();
-  const start = useMutation({
-    mutationFn: () => api<Job>('/api/v1/monitoring/run', { method: 'POST' }),
-    onSuccess: (j) => setJobId(j.id),
-    onError: (e) => toast(errorMessage(e), 'error'),
-  });
-  const finished = job.data && isFinished(job.data) ? job.data : null;
-  React.useEffect(() => {
-    if (!finished) return;
-    if (finished.state === 'succeeded') toast(`Monitoring finished: ${monitorOutcome(finished.result) ?? 'done'}`);
-    queryClient.invalidateQueries({ queryKey: ['alerts'] });
-    queryClient.invalidateQueries({ queryKey: ['risk'] });
-  }, [finished?.id, finished?.state]);
-  const running = !!jobId && !finished;
-  return (
-    <div className="mb-4 grid gap-2">
-      <div>
-        <Button onClick={() => start.mutate()} disabled={start.isPending || running}>
-          <Play /> Run monitoring now
-        </Button>
-      </div>
-      {running && <JobProgress job={job.data} label="Monitoring" onCancel={() => jobId && cancel.mutate(jobId)} cancelling={cancel.isPending} />}
-      {finished && finished.state === 'succeeded' && (
-        <p className="text-sm text-muted-foreground" role="status" data-testid="monitor-outcome">
-          Last run: {monitorOutcome(finished.result) ?? 'finished'}.
-        </p>
-      )}
-      {finished && jobFailure(finished) && (
-        <p role="alert" className="text-sm text-destructive">
-          {jobFailure(finished)}
         </p>
       )}
     </div>

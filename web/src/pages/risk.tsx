@@ -13,6 +13,7 @@ import { isNoModel, useHighRiskCount, useProductionModel, useRiskSummary, type R
 import { useCan } from '@/auth/auth';
 import { JobProgress } from '@/components/job_progress';
 import { PageHeader } from '@/components/layout';
+import { MonitoringRun } from '@/components/monitoring_run';
 import { ChangeText, DailyTrend, EmptyState, LevelDistribution, RiskBadge } from '@/components/risk';
 import { Button } from '@/components/ui/button';
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/components/ui/card';
@@ -119,6 +120,8 @@ export function RiskPage() {
           run scoring here.
         </EmptyState>
       )}
+
+      {canScore && !noModel && <MonitoringRun />}
 
       {scoring && (
         <div className="mb-4">
