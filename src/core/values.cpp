@@ -138,6 +138,12 @@ std::optional<nlohmann::json> coerce_value(const Attribute& attr, const nlohmann
       if (value.is_number()) return nlohmann::json(value.get<double>());
       break;
     case AttrType::kInteger:
+      // JSON integers above INT64_MAX arrive unsigned; get<int64_t> would wrap
+      // them to negative numbers, so they are refused instead.
+      if (value.is_number_unsigned() && value.get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX)) {
+        error = "integer out of range (at most " + std::to_string(INT64_MAX) + "), got " + value.dump();
+        return std::nullopt;
+      }
       if (value.is_number_integer()) return nlohmann::json(value.get<std::int64_t>());
       if (value.is_number_float()) {
         double d = value.get<double>();

@@ -3,6 +3,9 @@
 // open only to configured origins.
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <limits>
+
 #include "http/api_harness.hpp"
 #include "http/cors.hpp"
 
@@ -77,6 +80,30 @@ TEST_F(ApiHardeningTest, DeepLongAndWideJsonIsRefusedWithAReason) {
   EXPECT_EQ(r.status, 422);
   EXPECT_NE(r.json()["detail"].get<std::string>().find("more than 1000 members"), std::string::npos);
   EXPECT_EQ(api_->call("viewer", "GET", "/api/v1/customers/77777777").status, 404);
+}
+
+// Found by fuzz/json_body_fuzz.cpp: a number beyond a double (1e400) made
+// the JSON parser throw out_of_range, which surfaced as a 500; an integer
+// above INT64_MAX was silently stored as a negative number.
+TEST_F(ApiHardeningTest, OutOfRangeNumbersAreRefusedWithAReason) {
+  json attrs = api_->call("viewer", "GET", "/api/v1/customers?limit=1").json()["items"][0]["attributes"];
+  attrs["CustomerId"] = 88888888;
+  attrs["Balance"] = 1.5;
+  std::string huge_double = json{{"attributes", attrs}}.dump();
+  const auto at = huge_double.find("\"Balance\":1.5");
+  ASSERT_NE(at, std::string::npos) << huge_double;
+  huge_double.replace(at, 13, "\"Balance\":1e400");
+  attrs.erase("Balance");
+  auto r = api_->call("analyst", "POST", "/api/v1/customers", huge_double);
+  EXPECT_EQ(r.status, 422) << huge_double << " -> " << r.body;
+  EXPECT_NE(r.body.find("out of range"), std::string::npos) << r.body;
+
+  attrs["CreditScore"] = std::numeric_limits<std::uint64_t>::max();
+  r = api_->call("analyst", "POST", "/api/v1/customers", json{{"attributes", attrs}}.dump());
+  EXPECT_EQ(r.status, 422) << r.body;
+  EXPECT_NE(r.body.find("CreditScore"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("out of range"), std::string::npos) << r.body;
+  EXPECT_EQ(api_->call("viewer", "GET", "/api/v1/customers/88888888").status, 404);
 }
 
 TEST_F(ApiHardeningTest, SqlMetacharactersAreStoredAndMatchedLiterally) {

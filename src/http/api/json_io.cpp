@@ -22,7 +22,14 @@ nlohmann::json parse_json_body(const Request& req) {
                           " members");
     return true;
   };
-  return nlohmann::json::parse(req.body, guard);
+  try {
+    return nlohmann::json::parse(req.body, guard);
+  } catch (const nlohmann::json::out_of_range& err) {
+    // A well-formed number too large for a double (1e400) is the client's
+    // mistake, not the server's: without this it escaped as an internal error.
+    throw core::Invalid("a JSON number in the body is out of range",
+                        {{"body", "numbers must fit a 64-bit float or integer (" + std::string(err.what()) + ")"}});
+  }
 }
 
 Response json_response(int status, const nlohmann::json& body) {

@@ -17,8 +17,8 @@ constexpr std::size_t kMaxJsonObjectMembers = 1000;
 // Parses the body as JSON. Throws Invalid when the content type is not JSON,
 // nesting is deeper than kMaxJsonDepth, a string or name is longer than
 // kMaxJsonStringBytes or an object has more than kMaxJsonObjectMembers
-// members; nlohmann's parse_error (mapped to 400 invalid-json) when it is
-// malformed.
+// members or a number does not fit a double (1e400); nlohmann's parse_error
+// (mapped to 400 invalid-json) when it is malformed.
 nlohmann::json parse_json_body(const Request& req);
 
 Response json_response(int status, const nlohmann::json& body);
