@@ -11,6 +11,7 @@
 #include "core/clock.hpp"
 #include "services/alert_dispatcher.hpp"
 #include "services/alert_rules.hpp"
+#include "services/customers.hpp"
 #include "services/ml_test_support.hpp"
 #include "services/monitoring.hpp"
 
@@ -345,6 +346,135 @@ TEST(PopulationStabilityIndex, IsZeroForTheSameShapeAndGrowsWithShift) {
       population_stability_index({25, 25, 25, 25}, {5, 10, 35, 50});
   EXPECT_LT(small, 0.1);
   EXPECT_GT(large, 0.25);
+}
+
+} // namespace
+} // namespace churnwatch::services
+
+namespace churnwatch::services {
+namespace {
+
+// The rule kinds about the model and the system rather than one customer:
+// drift, degradation and failed jobs, each raising one rule-level alert.
+class AlertRuleKinds : public AlertMonitoring {
+protected:
+  void SetUp() override {
+    open(300);
+    ASSERT_TRUE(models_->train(testing::quick_request()).promoted);
+  }
+  std::int64_t queued_for(const MonitorResult &r, std::int64_t rule_id) {
+    for (const auto &o : r.rules)
+      if (o.rule_id == rule_id)
+        return o.queued;
+    return -1;
+  }
+  std::vector<storage::AlertEvent> rule_events(std::int64_t rule_id) {
+    storage::AlertEventQuery q;
+    q.rule_id = rule_id;
+    std::vector<storage::AlertEvent> out;
+    for (auto &e : store().list_alert_events(q).items)
+      if (e.kind == "rule")
+        out.push_back(std::move(e));
+    return out;
+  }
+};
+
+TEST_F(AlertRuleKinds, DataDriftAlertsWhenCurrentCustomersMoveAwayFromTheTrainingData) {
+  auto drift = rule({{"kind", "data_drift"}, {"psi_threshold", 0.2}});
+  // Every customer is still the training data: nothing drifted.
+  auto calm = monitoring_->run("d0");
+  EXPECT_EQ(queued_for(calm, drift.id), 0);
+  EXPECT_TRUE(rule_events(drift.id).empty());
+
+  // 300 new customers like the existing ones but all aged 80 and over:
+  // Age's distribution moved, the others' did not.
+  Customers customers(store());
+  storage::CustomerQuery everyone;
+  everyone.limit = 0;
+  const auto existing = store().list_customers(everyone).items;
+  ASSERT_EQ(existing.size(), 300u);
+  for (int i = 0; i < 300; ++i) {
+    Json attrs = existing[i].attributes;
+    attrs["CustomerId"] = 90000000 + i;
+    attrs["Age"] = 80 + i % 10;
+    attrs.erase("Exited");
+    customers.create(attrs);
+  }
+  auto moved = monitoring_->run("d1");
+  EXPECT_EQ(queued_for(moved, drift.id), 1);
+  auto events = rule_events(drift.id);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].severity, "critical"); // PSI far above twice 0.2
+  const std::string fields = events[0].payload["fields"].dump();
+  EXPECT_NE(fields.find("\"Age\""), std::string::npos) << fields;
+  EXPECT_EQ(fields.find("\"Geography\""), std::string::npos) << "unchanged features do not alert: " << fields;
+}
+
+TEST_F(AlertRuleKinds, ModelDegradationAlertsWhenNewlyLabelledCustomersContradictTheModel) {
+  auto degraded = rule({{"kind", "model_degradation"}, {"max_drop_points", 5}});
+  scoring_->score_all({});
+  // Not enough customers labelled since training yet: judged later.
+  auto early = monitoring_->run("m0");
+  EXPECT_EQ(queued_for(early, degraded.id), 0);
+
+  // Forty customers' outcomes become known, all opposite to what the model
+  // said: the riskiest stayed, the safest left.
+  storage::CustomerQuery everyone;
+  everyone.limit = 0;
+  auto all = store().list_customers(everyone).items;
+  ASSERT_EQ(all.size(), 300u);
+  std::sort(all.begin(), all.end(), [](const core::Customer &a, const core::Customer &b) {
+    return a.risk->value("probability", 0.0) > b.risk->value("probability", 0.0);
+  });
+  Customers customers(store());
+  for (int i = 0; i < 20; ++i) {
+    customers.update(all[i].external_id, {{"Exited", 0}});
+    customers.update(all[all.size() - 1 - i].external_id, {{"Exited", 1}});
+  }
+  auto late = monitoring_->run("m1");
+  EXPECT_EQ(queued_for(late, degraded.id), 1);
+  auto events = rule_events(degraded.id);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].severity, "critical");
+  EXPECT_NE(events[0].payload["description"].get<std::string>().find("40 customers labelled since training"),
+            std::string::npos)
+      << events[0].payload.dump();
+}
+
+TEST_F(AlertRuleKinds, JobFailuresAlertOncePerFailedJobOfTheChosenKinds) {
+  const auto jobs_path = (ws_->dir() / "jobs.db").string();
+  auto jobs = queue::open_job_queue(jobs_path);
+  monitoring_ = std::make_unique<Monitoring>(store(), *scoring_, *rules_, jobs.get(), MonitorOptions{});
+  auto imports = rule({{"kind", "job_failures"}, {"job_kinds", {"import"}}});
+  auto any = rule({{"kind", "job_failures"}, {"name", "any job"}});
+
+  auto fail = [&](const std::string &kind, bool retryable) {
+    queue::EnqueueOptions o;
+    o.max_attempts = 1;
+    auto job = jobs->enqueue(kind, Json::object(), o);
+    auto claimed = jobs->claim("w1", {kind}, std::chrono::seconds(30));
+    EXPECT_TRUE(claimed && claimed->id == job.id);
+    jobs->fail(job.id, "w1", "line 7, field Age: expected a whole number", retryable);
+  };
+  fail("import", false); // failed
+  fail("export", true);  // retryable with no attempts left: dead
+
+  auto first = monitoring_->run("j0");
+  EXPECT_EQ(queued_for(first, imports.id), 1);
+  EXPECT_EQ(queued_for(first, any.id), 2);
+  auto events = rule_events(any.id);
+  ASSERT_EQ(events.size(), 2u);
+  std::set<std::string> severities;
+  for (const auto &e : events)
+    severities.insert(e.severity);
+  EXPECT_EQ(severities, (std::set<std::string>{"warning", "critical"})); // failed, dead
+  EXPECT_NE(rule_events(imports.id)[0].payload["description"].get<std::string>().find("line 7"), std::string::npos);
+
+  // The next run sees the same failures and alerts nothing again.
+  auto second = monitoring_->run("j1");
+  EXPECT_EQ(queued_for(second, imports.id), 0);
+  EXPECT_EQ(queued_for(second, any.id), 0);
+  EXPECT_EQ(rule_events(any.id).size(), 2u);
 }
 
 } // namespace
