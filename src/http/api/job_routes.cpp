@@ -18,24 +18,6 @@ queue::JobQueue &jobs_of(ApiContext &ctx) {
   return *ctx.jobs;
 }
 
-std::int64_t int_param(const Request &req, const char *name, std::int64_t def,
-                       std::int64_t lo, std::int64_t hi) {
-  auto v = req.query_param(name);
-  if (!v)
-    return def;
-  try {
-    std::size_t used = 0;
-    long long n = std::stoll(*v, &used);
-    if (used == v->size() && n >= lo && n <= hi)
-      return n;
-  } catch (const std::exception &) {
-  }
-  throw core::Invalid(
-      "bad query parameter '" + std::string(name) + "'",
-      {{name, "must be a whole number from " + std::to_string(lo) + " to " +
-                  std::to_string(hi)}});
-}
-
 } // namespace
 
 void add_job_routes(ApiRouter &api, ApiContext &ctx) {
@@ -44,8 +26,8 @@ void add_job_routes(ApiRouter &api, ApiContext &ctx) {
     if (auto s = req.query_param("state"))
       filter.state = queue::parse_job_state(*s);
     filter.kind = req.query_param("kind").value_or("");
-    filter.limit = int_param(req, "limit", 50, 1, 1000);
-    filter.offset = int_param(req, "offset", 0, 0, INT64_MAX);
+    filter.limit = query_int(req, "limit", 50, 1, 1000);
+    filter.offset = query_int(req, "offset", 0, 0, INT64_MAX);
     auto page = jobs_of(ctx).list(filter);
     return json_response(200, {{"items", page.items}, {"total", page.total}});
   });

@@ -23,4 +23,10 @@ nlohmann::json parse_json_body(const Request& req);
 
 Response json_response(int status, const nlohmann::json& body);
 
+// The whole-number query parameter `name`, `fallback` when absent. Throws
+// Invalid with a field error naming it when it is not a whole number in
+// [lo, hi].
+std::int64_t query_int(const Request& req, std::string_view name, std::int64_t fallback, std::int64_t lo,
+                       std::int64_t hi);
+
 }  // namespace churnwatch::http

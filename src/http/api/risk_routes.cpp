@@ -17,19 +17,6 @@ namespace {
 
 using services::AccessLevel;
 
-std::int64_t int_param(const Request& req, std::string_view name, std::int64_t fallback, std::int64_t lo,
-                       std::int64_t hi) {
-  auto text = req.query_param(name);
-  if (!text) return fallback;
-  std::int64_t v = 0;
-  auto [ptr, ec] = std::from_chars(text->data(), text->data() + text->size(), v);
-  if (ec != std::errc() || ptr != text->data() + text->size() || v < lo || v > hi)
-    throw core::Invalid("invalid query parameters",
-                        {{std::string(name), "must be a whole number from " + std::to_string(lo) + " to " +
-                                                 std::to_string(hi)}});
-  return v;
-}
-
 }  // namespace
 
 void add_risk_routes(ApiRouter& api, ApiContext& ctx) {
@@ -58,7 +45,7 @@ void add_risk_routes(ApiRouter& api, ApiContext& ctx) {
   });
 
   api.route("GET", "/api/v1/customers/{id}/risk-history", AccessLevel::kViewer, [&ctx](Request& req) {
-    const auto limit = int_param(req, "limit", 100, 1, 10000);
+    const auto limit = query_int(req, "limit", 100, 1, 10000);
     auto items = nlohmann::json::array();
     for (const auto& r : ctx.scoring.history(req.param("id"), limit))
       items.push_back(services::risk_record_to_json(r));
@@ -66,8 +53,8 @@ void add_risk_routes(ApiRouter& api, ApiContext& ctx) {
   });
 
   api.route("GET", "/api/v1/risk/summary", AccessLevel::kViewer, [&ctx](Request& req) {
-    const auto limit = int_param(req, "limit", 10, 1, 1000);
-    const auto days = int_param(req, "days", 30, 1, 366);
+    const auto limit = query_int(req, "limit", 10, 1, 1000);
+    const auto days = query_int(req, "days", 30, 1, 366);
     return json_response(200, services::risk_summary_to_json(ctx.scoring.summary(limit, static_cast<int>(days)),
                                                              ctx.scoring.options()));
   });
