@@ -35,6 +35,20 @@ double sample(const std::string& text, const std::string& series) {
   return -1;
 }
 
+// The server counts a request after its response is sent, so a scrape that
+// follows at once may not see it yet: scrape until `ready` holds (or give up
+// after ten seconds and return the last scrape for the assertions to report).
+template <typename Ready>
+std::string scrape_until(ApiHarness& api, Ready ready) {
+  std::string text;
+  for (int i = 0; i < 1000; ++i) {
+    text = api.call("", "GET", "/metrics").body;
+    if (ready(text)) break;
+    std::this_thread::sleep_for(10ms);
+  }
+  return text;
+}
+
 TEST(ApiOps, HealthzAnswersWithoutAnything) {
   ApiHarness api;
   auto r = api.call("", "GET", "/healthz");
@@ -86,7 +100,8 @@ TEST(ApiOps, MetricsCountRequestsByRouteTemplateWithLatencyHistograms) {
   auto r = api.call("", "GET", "/metrics");
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(r.header("content-type"), "text/plain; version=0.0.4; charset=utf-8");
-  const std::string& text = r.body;
+  const std::string text =
+      scrape_until(api, [&](const std::string& t) { return sample(t, series) >= before + 3; });
   // The three requests, under the route template, never the raw paths.
   EXPECT_EQ(sample(text, series), before + 3) << text;
   EXPECT_EQ(text.find("no-such-1"), std::string::npos);
@@ -100,9 +115,10 @@ TEST(ApiOps, MetricsCountRequestsByRouteTemplateWithLatencyHistograms) {
       R"(churnwatch_http_request_duration_seconds_count{method="GET",route="/api/v1/customers/{id}"})"));
   // Unknown paths are folded into one series.
   api.call("", "GET", "/api/v1/nothing-here-" + std::to_string(::getpid()));
-  EXPECT_TRUE(
-      has_line_starting(api.call("", "GET", "/metrics").body,
-                        R"(churnwatch_http_requests_total{method="GET",route="unmatched",status="404"})"));
+  const std::string unmatched =
+      R"(churnwatch_http_requests_total{method="GET",route="unmatched",status="404"})";
+  EXPECT_TRUE(has_line_starting(
+      scrape_until(api, [&](const std::string& t) { return has_line_starting(t, unmatched); }), unmatched));
 }
 
 TEST(ApiOps, MetricsShowModelQueueAndJobs) {
@@ -117,12 +133,9 @@ TEST(ApiOps, MetricsShowModelQueueAndJobs) {
     std::this_thread::sleep_for(10ms);
   }
   // The worker counts the run just after storing its outcome: wait for the count.
-  std::string text;
-  for (int i = 0; i < 1000; ++i) {
-    text = api.call("", "GET", "/metrics").body;
-    if (sample(text, R"(churnwatch_job_runs_total{kind="export",state="succeeded"})") >= 1) break;
-    std::this_thread::sleep_for(10ms);
-  }
+  const std::string text = scrape_until(api, [](const std::string& t) {
+    return sample(t, R"(churnwatch_job_runs_total{kind="export",state="succeeded"})") >= 1;
+  });
   EXPECT_EQ(sample(text, "churnwatch_model_loaded"), 0) << text;
   EXPECT_EQ(sample(text, "churnwatch_model_version"), 0);
   EXPECT_EQ(sample(text, "churnwatch_job_queue_depth"), 0);
