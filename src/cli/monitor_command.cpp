@@ -57,7 +57,8 @@ int run_monitor(const core::Config &config, const MonitorArgs &args) {
   const auto &r = now.result;
   std::cout << "monitor job " << job.id << ": scored "
             << r["scoring"].value("scored", 0) << " customers, queued "
-            << r.value("alerts_queued", 0) << " alerts\n";
+            << r.value("alerts_queued", 0) << " alerts and "
+            << r.value("summaries_queued", 0) << " run summaries\n";
   for (const auto &rule : r["rules"]) {
     std::cout << "  " << rule.value("name", "") << " ("
               << rule.value("kind", "") << "): matched "
@@ -72,8 +73,9 @@ int run_monitor(const core::Config &config, const MonitorArgs &args) {
   auto report =
       rt.dispatcher->drain(std::chrono::steady_clock::now() +
                            std::chrono::seconds(args.deliver_seconds));
-  std::cout << "delivered " << report.delivered << " alerts in "
-            << report.messages_sent << " messages";
+  std::cout << "delivered " << report.delivered
+            << " (alerts and run summaries) in " << report.messages_sent
+            << " Discord messages";
   if (report.retrying)
     std::cout << ", " << report.retrying
               << " waiting to be retried (serve or worker will)";

@@ -78,7 +78,8 @@ Json monitor_result_to_json(const MonitorResult &r) {
           {"scoring", score_all_result_to_json(r.scoring)},
           {"scoring_reused", r.scoring_reused},
           {"rules", rules},
-          {"alerts_queued", r.alerts_queued}};
+          {"alerts_queued", r.alerts_queued},
+          {"summaries_queued", r.summaries_queued}};
 }
 
 Monitoring::Monitoring(storage::Store &store, ScoringService &scoring,
@@ -174,7 +175,7 @@ MonitorResult Monitoring::run(const std::string &run_id,
         summary.payload["link_url"] = options_.public_url + "/risk";
       outcome.queued = store_.enqueue_alert_events(events);
       // After the rule's alerts, so the dispatcher sends it last.
-      store_.enqueue_alert_events({summary});
+      result.summaries_queued += store_.enqueue_alert_events({summary});
     }
     result.alerts_queued += outcome.queued;
     result.rules.push_back(std::move(outcome));

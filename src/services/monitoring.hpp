@@ -55,6 +55,7 @@ struct MonitorResult {
       false; // a retry found this run's scores already written
   std::vector<RuleOutcome> rules;
   std::int64_t alerts_queued = 0;
+  std::int64_t summaries_queued = 0; // one per rule that raised alerts, sent after them
 };
 
 nlohmann::json monitor_result_to_json(const MonitorResult &r);
