@@ -39,7 +39,8 @@ void to_json(nlohmann::json& j, const Schedule& s) {
        {"enabled", s.enabled},
        {"next_run_at", s.next_run ? nlohmann::json(core::to_iso8601(*s.next_run)) : nlohmann::json(nullptr)},
        {"updated_at", s.updated_at.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.updated_at)},
-       {"updated_by", s.updated_by.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.updated_by)}};
+       {"updated_by", s.updated_by.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.updated_by)},
+       {"runnable", s.runnable}};
 }
 
 Scheduler::Scheduler(storage::Store& store, queue::JobQueue& queue, SchedulerOptions options)
@@ -59,7 +60,10 @@ const ScheduleDefinition& Scheduler::definition(std::string_view name) const {
 }
 
 Schedule Scheduler::load(const ScheduleDefinition& def, SystemTime now) {
-  Schedule s{def.name, def.job_kind, def.default_cron, def.default_cron, def.default_enabled, {}, "", ""};
+  Schedule s{def.name, def.job_kind, def.default_cron, def.default_cron, def.default_enabled, {}, "",
+             "",       true};
+  const auto& kinds = options_.runnable_kinds;
+  s.runnable = kinds.empty() || std::find(kinds.begin(), kinds.end(), def.job_kind) != kinds.end();
   if (auto stored = store_.get_setting(setting_key(def.name))) {
     const auto j = nlohmann::json::parse(*stored, nullptr, false);
     if (j.is_object()) {
@@ -122,8 +126,7 @@ std::vector<queue::Job> Scheduler::run_due(SystemTime since, SystemTime now) {
            next = cron.next_after(*next))
         tick = next;
       if (!tick) continue;
-      const auto& kinds = options_.runnable_kinds;
-      if (!kinds.empty() && std::find(kinds.begin(), kinds.end(), def.job_kind) == kinds.end()) {
+      if (!s.runnable) {
         spdlog::warn(
             R"({{"msg":"scheduled tick skipped: no worker runs this job kind","schedule":"{}","kind":"{}"}})",
             def.name, def.job_kind);

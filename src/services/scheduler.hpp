@@ -54,6 +54,9 @@ struct Schedule {
   std::optional<SystemTime> next_run;  // nullopt when disabled
   std::string updated_at;              // "" while the defaults apply
   std::string updated_by;
+  // False when SchedulerOptions::runnable_kinds says no worker runs this job
+  // kind: its ticks are skipped rather than queued.
+  bool runnable = true;
 };
 
 void to_json(nlohmann::json& j, const Schedule& s);

@@ -172,6 +172,7 @@ TEST(ApiOps, SchedulesListWithNextRun) {
   EXPECT_EQ(items[0]["job_kind"], "monitor");
   EXPECT_EQ(items[0]["cron"], "@hourly");
   EXPECT_EQ(items[0]["enabled"], true);
+  EXPECT_EQ(items[0]["runnable"], true);
   const std::string next = items[0]["next_run_at"];
   EXPECT_EQ(next.substr(13), ":00:00.000Z") << "an hourly tick is on the hour: " << next;
   EXPECT_EQ(items[1]["name"], "retraining");

@@ -11,6 +11,7 @@
 #include <mutex>
 
 #include "core/errors.hpp"
+#include "core/metrics.hpp"
 
 namespace churnwatch {
 namespace {
@@ -224,6 +225,47 @@ TEST_F(WorkerPoolTest, HeartbeatsKeepTheLeaseOfAQuietHandler) {
   EXPECT_FALSE(stolen);
   EXPECT_EQ(done.state, JobState::kSucceeded);
   EXPECT_EQ(done.attempts, 1);
+}
+
+} // namespace
+} // namespace churnwatch
+
+namespace churnwatch {
+namespace {
+
+// Runs are counted by kind and outcome in the process's metrics registry,
+// which GET /metrics renders.
+TEST_F(WorkerPoolTest, RunsAreCountedByKindAndOutcome) {
+  auto &runs = core::default_metrics().counter(
+      "churnwatch_job_runs_total",
+      "Job runs finished by this process's workers, by kind and outcome state.",
+      {"kind", "state"});
+  WorkerPool pool(*q_, fast());
+  pool.add("metered-ok", [](const Job &, JobContext &) { return nlohmann::json{}; });
+  pool.add("metered-bad", [](const Job &, JobContext &) -> nlohmann::json {
+    throw core::Invalid("bad input");
+  });
+  pool.add("metered-flaky", [](const Job &, JobContext &) -> nlohmann::json {
+    throw std::runtime_error("network down");
+  });
+  pool.start();
+  auto ok = q_->enqueue("metered-ok", {}, {});
+  auto bad = q_->enqueue("metered-bad", {}, {});
+  auto flaky = q_->enqueue("metered-flaky", {}, {.max_attempts = 1});
+  wait_done(ok.id);
+  wait_done(bad.id);
+  EXPECT_EQ(wait_done(flaky.id).state, JobState::kDead);
+  pool.stop(); // every run has been recorded once its thread ends
+  EXPECT_EQ(runs.with({"metered-ok", "succeeded"}).value(), 1);
+  EXPECT_EQ(runs.with({"metered-bad", "failed"}).value(), 1);
+  EXPECT_EQ(runs.with({"metered-flaky", "dead"}).value(), 1);
+  auto &running = core::default_metrics().gauge(
+      "churnwatch_jobs_running", "Jobs running on this process's workers, by kind.", {"kind"});
+  EXPECT_EQ(running.with({"metered-ok"}).value(), 0);
+  const auto text = core::default_metrics().render();
+  EXPECT_NE(text.find(R"(churnwatch_job_run_duration_seconds_count{kind="metered-bad",state="failed"} 1)"),
+            std::string::npos)
+      << text;
 }
 
 } // namespace

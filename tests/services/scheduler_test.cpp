@@ -167,6 +167,9 @@ TEST_F(SchedulerTest, DisabledSchedulesAndKindsNoWorkerRunsAreNotEnqueued) {
   o.runnable_kinds = {"train"};
   Scheduler limited(*store_, *queue_, o);
   limited.update("monitoring", std::nullopt, true, "admin-user");
+  EXPECT_FALSE(limited.get("monitoring").runnable);
+  EXPECT_TRUE(limited.get("retraining").runnable);
+  EXPECT_TRUE(scheduler.get("monitoring").runnable) << "no list of kinds: every kind is assumed to run";
   EXPECT_TRUE(limited.run_due(at(2026, 11, 28, 9, 59), at(2026, 11, 28, 10, 1)).empty());
   EXPECT_EQ(limited.run_due(at(2026, 11, 28, 23, 59), at(2026, 11, 29, 0, 1)).size(), 1u);
   EXPECT_TRUE(jobs_of("monitor").empty());

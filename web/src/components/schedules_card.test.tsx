@@ -14,6 +14,7 @@ const schedules: Schedule[] = [
     next_run_at: '2026-11-28T09:00:00.000Z',
     updated_at: null,
     updated_by: null,
+    runnable: false,
   },
   {
     name: 'retraining',
@@ -24,6 +25,7 @@ const schedules: Schedule[] = [
     next_run_at: null,
     updated_at: '2026-11-28T08:00:00.000Z',
     updated_by: 'admin',
+    runnable: true,
   },
 ];
 
@@ -60,6 +62,9 @@ describe('SchedulesCard', () => {
     const next = screen.getAllByTestId('schedule-next-run');
     expect(next[0].textContent).toMatch(/^Next run/);
     expect(next[1].textContent).toBe('Off');
+    // Monitoring has no worker for its kind yet: said so, once.
+    expect(screen.getAllByTestId('schedule-not-runnable')).toHaveLength(1);
+    expect(screen.getByTestId('schedule-not-runnable').textContent).toMatch(/No worker runs monitor jobs/);
   });
 
   it('saves a new cron and shows the field the server refused', async () => {

@@ -56,6 +56,11 @@ function ScheduleRow({ schedule }: { schedule: Schedule }) {
             <span className="text-muted-foreground">Off</span>
           )}
         </div>
+        {!schedule.runnable && (
+          <p className="mt-1 text-xs text-muted-foreground" data-testid="schedule-not-runnable">
+            No worker runs <span className="font-mono">{schedule.job_kind}</span> jobs on this server yet, so its ticks are skipped.
+          </p>
+        )}
       </div>
       <form
         className="flex flex-1 flex-col gap-1"
