@@ -1,6 +1,6 @@
 // The JobQueue: persisted background jobs, delivered at least once. The
-// embedded default keeps them in SQL (sql_job_queue.*, SQLite today); a Redis
-// Streams queue can implement the same interface and must pass the same
+// embedded default keeps them in SQL (sql_job_queue.*, SQLite today); the Redis
+// Streams queue (redis_job_queue.*) implements the same interface and passes the same
 // conformance suite (tests/queue/job_queue_conformance.hpp).
 //
 // Delivery: a worker claims a job and holds it under a lease that it renews
@@ -111,8 +111,9 @@ public:
 };
 
 // Opens the queue named by `url`, in the forms open_store accepts
-// ("sqlite:///abs/jobs.db", "sqlite://rel.db", a plain path). Creates its
-// tables when missing. Throws Invalid for an unknown scheme, Unavailable
+// ("sqlite:///abs/jobs.db", "sqlite://rel.db", a plain path), or Redis
+// Streams from "redis://[:password@]host[:port][/db]" (redis_job_queue.hpp).
+// Creates its tables when missing. Throws Invalid for an unknown scheme, Unavailable
 // when it cannot open.
 std::unique_ptr<JobQueue> open_job_queue(const std::string &url);
 

@@ -5,6 +5,7 @@
 #include <cctype>
 
 #include "core/errors.hpp"
+#include "queue/redis_job_queue.hpp"
 #include "queue/sql_job_queue.hpp"
 #include "storage/db_errors.hpp"
 
@@ -91,12 +92,19 @@ std::unique_ptr<JobQueue> open_job_queue(const std::string &url) {
       throw core::Invalid("the job queue URL '" + url + "' names no file");
     return open_sqlite_job_queue(path);
   }
+  if (scheme == "redis" || scheme == "rediss") {
+    auto redis = std::make_shared<cache::RedisClient>(cache::parse_redis_url(url));
+    if (!redis->ping())
+      throw core::Unavailable("the job queue's Redis at " + cache::describe(redis->options()) +
+                              " does not answer");
+    return make_redis_job_queue(std::move(redis));
+  }
   if (scheme == "postgresql" || scheme == "postgres") {
     throw core::Invalid("PostgreSQL support is not built yet; use a sqlite:// "
                         "database URL for now");
   }
   throw core::Invalid("unsupported job queue URL scheme '" + scheme +
-                      "'; use sqlite:// or postgresql://");
+                      "'; use sqlite://, postgresql:// or redis://");
 }
 
 } // namespace churnwatch::queue

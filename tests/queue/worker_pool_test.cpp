@@ -1,5 +1,6 @@
-// The worker pool against a real SQLite queue: outcomes of handlers,
-// retries, cancellation, and two pools sharing one database.
+// The worker pool against real queues (SQLite, and Redis when a test Redis
+// is configured): outcomes of handlers, retries, cancellation, and two pools
+// sharing one queue.
 #include "queue/worker_pool.hpp"
 
 #include <gtest/gtest.h>
@@ -10,6 +11,7 @@
 #include <map>
 #include <mutex>
 
+#include "cache/redis_test_support.hpp"
 #include "core/errors.hpp"
 #include "core/metrics.hpp"
 
@@ -22,7 +24,7 @@ using queue::JobContext;
 using queue::JobState;
 using queue::WorkerPool;
 
-class WorkerPoolTest : public ::testing::Test {
+class WorkerPoolTest : public ::testing::TestWithParam<std::string> {
 protected:
   void SetUp() override {
     static int counter = 0;
@@ -30,7 +32,17 @@ protected:
            ("churnwatch-workers-" + std::to_string(::getpid()) + "-" +
             std::to_string(counter++));
     std::filesystem::create_directories(dir_);
-    q_ = queue::open_job_queue((dir_ / "jobs.db").string());
+    if (GetParam() == "redis" && testing::test_redis_url().empty())
+      GTEST_SKIP() << testing::kNoRedis;
+    redis_prefix_ = testing::unique_prefix("workers");
+    q_ = open();
+  }
+
+  // Another handle on the test's queue (as another process would open it).
+  std::unique_ptr<queue::JobQueue> open() {
+    if (GetParam() == "redis")
+      return queue::open_job_queue(testing::test_redis_url() + "?prefix=" + redis_prefix_);
+    return queue::open_job_queue((dir_ / "jobs.db").string());
   }
   void TearDown() override {
     q_.reset();
@@ -60,10 +72,11 @@ protected:
   }
 
   std::filesystem::path dir_;
+  std::string redis_prefix_;
   std::unique_ptr<queue::JobQueue> q_;
 };
 
-TEST_F(WorkerPoolTest, SuccessfulHandlerStoresResultAndProgress) {
+TEST_P(WorkerPoolTest, SuccessfulHandlerStoresResultAndProgress) {
   WorkerPool pool(*q_, fast());
   std::atomic<bool> saw_progress{false};
   pool.add("double", [&](const Job &job, JobContext &ctx) {
@@ -89,7 +102,7 @@ TEST_F(WorkerPoolTest, SuccessfulHandlerStoresResultAndProgress) {
   EXPECT_EQ(done.attempts, 1);
 }
 
-TEST_F(WorkerPoolTest, InvalidInputFailsForGood) {
+TEST_P(WorkerPoolTest, InvalidInputFailsForGood) {
   WorkerPool pool(*q_, fast());
   std::atomic<int> runs{0};
   pool.add("strict", [&](const Job &, JobContext &) -> nlohmann::json {
@@ -104,7 +117,7 @@ TEST_F(WorkerPoolTest, InvalidInputFailsForGood) {
   EXPECT_EQ(runs, 1);
 }
 
-TEST_F(WorkerPoolTest, OtherErrorsAreRetriedAndTheSecondAttemptSucceeds) {
+TEST_P(WorkerPoolTest, OtherErrorsAreRetriedAndTheSecondAttemptSucceeds) {
   WorkerPool pool(*q_, fast());
   std::atomic<int> runs{0};
   pool.add("flaky", [&](const Job &job, JobContext &) -> nlohmann::json {
@@ -123,7 +136,7 @@ TEST_F(WorkerPoolTest, OtherErrorsAreRetriedAndTheSecondAttemptSucceeds) {
   EXPECT_EQ(runs, 2);
 }
 
-TEST_F(WorkerPoolTest, CancellationStopsARunningHandler) {
+TEST_P(WorkerPoolTest, CancellationStopsARunningHandler) {
   WorkerPool pool(*q_, fast());
   std::atomic<bool> started{false}, cleaned_up{false};
   pool.add("long", [&](const Job &, JobContext &ctx) -> nlohmann::json {
@@ -151,7 +164,7 @@ TEST_F(WorkerPoolTest, CancellationStopsARunningHandler) {
   EXPECT_LT(done.progress, 1.0);
 }
 
-TEST_F(WorkerPoolTest,
+TEST_P(WorkerPoolTest,
        StoppingReleasesUnfinishedJobsWithoutCountingTheAttempt) {
   std::atomic<bool> started{false};
   {
@@ -176,8 +189,8 @@ TEST_F(WorkerPoolTest,
   EXPECT_EQ(page.items[0].attempts, 0);
 }
 
-TEST_F(WorkerPoolTest, TwoPoolsOnOneDatabaseNeverRunAJobTwice) {
-  auto second_queue = queue::open_job_queue((dir_ / "jobs.db").string());
+TEST_P(WorkerPoolTest, TwoPoolsOnOneDatabaseNeverRunAJobTwice) {
+  auto second_queue = open();
   std::mutex mu;
   std::map<std::string, int> runs;
   auto handler = [&](const Job &job, JobContext &) -> nlohmann::json {
@@ -204,11 +217,11 @@ TEST_F(WorkerPoolTest, TwoPoolsOnOneDatabaseNeverRunAJobTwice) {
   EXPECT_EQ(q_->counts()[JobState::kSucceeded], kJobs);
 }
 
-TEST_F(WorkerPoolTest, HeartbeatsKeepTheLeaseOfAQuietHandler) {
+TEST_P(WorkerPoolTest, HeartbeatsKeepTheLeaseOfAQuietHandler) {
   auto o = fast(1);
   o.lease = 300ms;
   WorkerPool pool(*q_, o);
-  auto other = queue::open_job_queue((dir_ / "jobs.db").string());
+  auto other = open();
   std::atomic<bool> stolen{false};
   pool.add("quiet", [&](const Job &, JobContext &) -> nlohmann::json {
     // No progress for three lease lengths; another worker must not get it.
@@ -227,46 +240,46 @@ TEST_F(WorkerPoolTest, HeartbeatsKeepTheLeaseOfAQuietHandler) {
   EXPECT_EQ(done.attempts, 1);
 }
 
-} // namespace
-} // namespace churnwatch
-
-namespace churnwatch {
-namespace {
-
 // Runs are counted by kind and outcome in the process's metrics registry,
-// which GET /metrics renders.
-TEST_F(WorkerPoolTest, RunsAreCountedByKindAndOutcome) {
+// which GET /metrics renders. The kinds name the queue, since the registry is
+// shared by both queues' runs of this test.
+TEST_P(WorkerPoolTest, RunsAreCountedByKindAndOutcome) {
+  const std::string ok_kind = "metered-ok-" + GetParam(), bad_kind = "metered-bad-" + GetParam(),
+                    flaky_kind = "metered-flaky-" + GetParam();
   auto &runs = core::default_metrics().counter(
       "churnwatch_job_runs_total",
       "Job runs finished by this process's workers, by kind and outcome state.",
       {"kind", "state"});
   WorkerPool pool(*q_, fast());
-  pool.add("metered-ok", [](const Job &, JobContext &) { return nlohmann::json{}; });
-  pool.add("metered-bad", [](const Job &, JobContext &) -> nlohmann::json {
+  pool.add(ok_kind, [](const Job &, JobContext &) { return nlohmann::json{}; });
+  pool.add(bad_kind, [](const Job &, JobContext &) -> nlohmann::json {
     throw core::Invalid("bad input");
   });
-  pool.add("metered-flaky", [](const Job &, JobContext &) -> nlohmann::json {
+  pool.add(flaky_kind, [](const Job &, JobContext &) -> nlohmann::json {
     throw std::runtime_error("network down");
   });
   pool.start();
-  auto ok = q_->enqueue("metered-ok", {}, {});
-  auto bad = q_->enqueue("metered-bad", {}, {});
-  auto flaky = q_->enqueue("metered-flaky", {}, {.max_attempts = 1});
+  auto ok = q_->enqueue(ok_kind, {}, {});
+  auto bad = q_->enqueue(bad_kind, {}, {});
+  auto flaky = q_->enqueue(flaky_kind, {}, {.max_attempts = 1});
   wait_done(ok.id);
   wait_done(bad.id);
   EXPECT_EQ(wait_done(flaky.id).state, JobState::kDead);
   pool.stop(); // every run has been recorded once its thread ends
-  EXPECT_EQ(runs.with({"metered-ok", "succeeded"}).value(), 1);
-  EXPECT_EQ(runs.with({"metered-bad", "failed"}).value(), 1);
-  EXPECT_EQ(runs.with({"metered-flaky", "dead"}).value(), 1);
+  EXPECT_EQ(runs.with({ok_kind, "succeeded"}).value(), 1);
+  EXPECT_EQ(runs.with({bad_kind, "failed"}).value(), 1);
+  EXPECT_EQ(runs.with({flaky_kind, "dead"}).value(), 1);
   auto &running = core::default_metrics().gauge(
       "churnwatch_jobs_running", "Jobs running on this process's workers, by kind.", {"kind"});
-  EXPECT_EQ(running.with({"metered-ok"}).value(), 0);
+  EXPECT_EQ(running.with({ok_kind}).value(), 0);
   const auto text = core::default_metrics().render();
-  EXPECT_NE(text.find(R"(churnwatch_job_run_duration_seconds_count{kind="metered-bad",state="failed"} 1)"),
+  EXPECT_NE(text.find("churnwatch_job_run_duration_seconds_count{kind=\"" + bad_kind + "\",state=\"failed\"} 1"),
             std::string::npos)
       << text;
 }
+
+INSTANTIATE_TEST_SUITE_P(Queues, WorkerPoolTest, ::testing::Values("sqlite", "redis"),
+                         [](const auto &info) { return info.param; });
 
 } // namespace
 } // namespace churnwatch

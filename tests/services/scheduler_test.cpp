@@ -1,6 +1,7 @@
-// The scheduler over a real SQLite store and job queue: schedules kept in
-// settings, due ticks enqueued once, and several schedulers (as on several
-// servers) sharing one queue still make exactly one job per tick.
+// The scheduler over a real SQLite store and a real job queue (SQLite, and
+// Redis Streams when a test Redis is configured): schedules kept in settings,
+// due ticks enqueued once, and several schedulers (as on several servers)
+// sharing one queue still make exactly one job per tick.
 #include "services/scheduler.hpp"
 
 #include <gtest/gtest.h>
@@ -11,6 +12,7 @@
 #include <set>
 #include <thread>
 
+#include "cache/redis_test_support.hpp"
 #include "core/clock.hpp"
 #include "core/errors.hpp"
 #include "storage/store.hpp"
@@ -36,7 +38,7 @@ struct ManualClock {
   }
 };
 
-class SchedulerTest : public ::testing::Test {
+class SchedulerTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
     static std::atomic<int> counter{0};
@@ -44,8 +46,13 @@ class SchedulerTest : public ::testing::Test {
            ("churnwatch-scheduler-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
     std::filesystem::create_directories(dir_);
     store_ = storage::open_store((dir_ / "store.db").string());
-    jobs_path_ = (dir_ / "jobs.db").string();
-    queue_ = queue::open_job_queue(jobs_path_);
+    if (GetParam() == "redis") {
+      if (testing::test_redis_url().empty()) GTEST_SKIP() << testing::kNoRedis;
+      jobs_url_ = testing::test_redis_url() + "?prefix=" + testing::unique_prefix("scheduler");
+    } else {
+      jobs_url_ = (dir_ / "jobs.db").string();
+    }
+    queue_ = queue::open_job_queue(jobs_url_);
     clock_.set(at(2026, 11, 28, 8, 15));  // a Saturday
   }
 
@@ -69,12 +76,12 @@ class SchedulerTest : public ::testing::Test {
 
   std::filesystem::path dir_;
   std::unique_ptr<storage::Store> store_;
-  std::string jobs_path_;
+  std::string jobs_url_;  // another open_job_queue(jobs_url_) is another server's handle
   std::unique_ptr<queue::JobQueue> queue_;
   ManualClock clock_;
 };
 
-TEST_F(SchedulerTest, DefaultsAreHourlyMonitoringAndWeeklyRetraining) {
+TEST_P(SchedulerTest, DefaultsAreHourlyMonitoringAndWeeklyRetraining) {
   Scheduler scheduler(*store_, *queue_, options());
   const auto all = scheduler.list();
   ASSERT_EQ(all.size(), 2u);
@@ -91,7 +98,7 @@ TEST_F(SchedulerTest, DefaultsAreHourlyMonitoringAndWeeklyRetraining) {
   EXPECT_EQ(core::to_iso8601(*all[1].next_run), "2026-11-29T00:00:00.000Z");
 }
 
-TEST_F(SchedulerTest, UpdateIsStoredInSettingsAndSeenByAnotherScheduler) {
+TEST_P(SchedulerTest, UpdateIsStoredInSettingsAndSeenByAnotherScheduler) {
   Scheduler first(*store_, *queue_, options());
   auto s = first.update("monitoring", std::string("*/10 * * * *"), std::nullopt, "admin-user");
   EXPECT_EQ(s.cron, "*/10 * * * *");
@@ -110,7 +117,7 @@ TEST_F(SchedulerTest, UpdateIsStoredInSettingsAndSeenByAnotherScheduler) {
   EXPECT_FALSE(first.get("monitoring").enabled);
 }
 
-TEST_F(SchedulerTest, BadCronOrUnknownNameIsRefusedAndNothingChanges) {
+TEST_P(SchedulerTest, BadCronOrUnknownNameIsRefusedAndNothingChanges) {
   Scheduler scheduler(*store_, *queue_, options());
   try {
     scheduler.update("retraining", std::string("0 25 * * *"), std::nullopt, "admin-user");
@@ -126,7 +133,7 @@ TEST_F(SchedulerTest, BadCronOrUnknownNameIsRefusedAndNothingChanges) {
   EXPECT_THROW(scheduler.update("backups", std::nullopt, true, "x"), core::NotFound);
 }
 
-TEST_F(SchedulerTest, ADueTickEnqueuesOneJobWithTheTickAsIdempotencyKey) {
+TEST_P(SchedulerTest, ADueTickEnqueuesOneJobWithTheTickAsIdempotencyKey) {
   Scheduler scheduler(*store_, *queue_, options());
   // 08:15 -> 08:59: no hourly tick.
   EXPECT_TRUE(scheduler.run_due(at(2026, 11, 28, 8, 15), at(2026, 11, 28, 8, 59, 59)).empty());
@@ -146,7 +153,7 @@ TEST_F(SchedulerTest, ADueTickEnqueuesOneJobWithTheTickAsIdempotencyKey) {
   EXPECT_TRUE(jobs_of("train").empty());
 }
 
-TEST_F(SchedulerTest, ALongWindowRunsOnlyItsLatestTick) {
+TEST_P(SchedulerTest, ALongWindowRunsOnlyItsLatestTick) {
   Scheduler scheduler(*store_, *queue_, options());
   auto jobs = scheduler.run_due(at(2026, 11, 28, 2, 30), at(2026, 11, 28, 8, 15));
   ASSERT_EQ(jobs.size(), 1u);
@@ -158,7 +165,7 @@ TEST_F(SchedulerTest, ALongWindowRunsOnlyItsLatestTick) {
   EXPECT_EQ(both[1].idempotency_key, "schedule:retraining:2026-11-29T00:00:00.000Z");
 }
 
-TEST_F(SchedulerTest, DisabledSchedulesAndKindsNoWorkerRunsAreNotEnqueued) {
+TEST_P(SchedulerTest, DisabledSchedulesAndKindsNoWorkerRunsAreNotEnqueued) {
   Scheduler scheduler(*store_, *queue_, options());
   scheduler.update("monitoring", std::nullopt, false, "admin-user");
   EXPECT_TRUE(scheduler.run_due(at(2026, 11, 28, 8, 59), at(2026, 11, 28, 9, 1)).empty());
@@ -177,9 +184,9 @@ TEST_F(SchedulerTest, DisabledSchedulesAndKindsNoWorkerRunsAreNotEnqueued) {
 
 // Two servers: separate store and queue connections to the same files, each
 // with its own scheduler, checking overlapping windows at the same moments.
-TEST_F(SchedulerTest, TwoSchedulersOnOneQueueMakeExactlyOneJobPerTick) {
+TEST_P(SchedulerTest, TwoSchedulersOnOneQueueMakeExactlyOneJobPerTick) {
   auto store_b = storage::open_store((dir_ / "store.db").string());
-  auto queue_b = queue::open_job_queue(jobs_path_);
+  auto queue_b = queue::open_job_queue(jobs_url_);
   Scheduler a(*store_, *queue_, options());
   Scheduler b(*store_b, *queue_b, options());
   a.update("monitoring", std::string("* * * * *"), std::nullopt, "admin-user");
@@ -206,9 +213,9 @@ TEST_F(SchedulerTest, TwoSchedulersOnOneQueueMakeExactlyOneJobPerTick) {
   EXPECT_TRUE(keys.count("schedule:monitoring:2026-11-28T08:30:00.000Z"));
 }
 
-TEST_F(SchedulerTest, RunningSchedulersOnTwoServersEnqueueOnceWhenTheTickComes) {
+TEST_P(SchedulerTest, RunningSchedulersOnTwoServersEnqueueOnceWhenTheTickComes) {
   auto store_b = storage::open_store((dir_ / "store.db").string());
-  auto queue_b = queue::open_job_queue(jobs_path_);
+  auto queue_b = queue::open_job_queue(jobs_url_);
   Scheduler a(*store_, *queue_, options());
   Scheduler b(*store_b, *queue_b, options());
   clock_.set(at(2026, 11, 28, 8, 59, 50));
@@ -229,7 +236,7 @@ TEST_F(SchedulerTest, RunningSchedulersOnTwoServersEnqueueOnceWhenTheTickComes) 
   EXPECT_EQ(jobs[0].idempotency_key, "schedule:monitoring:2026-11-28T09:00:00.000Z");
 }
 
-TEST_F(SchedulerTest, AStoppedSchedulerEnqueuesNothing) {
+TEST_P(SchedulerTest, AStoppedSchedulerEnqueuesNothing) {
   Scheduler scheduler(*store_, *queue_, options());
   scheduler.start();
   scheduler.stop();
@@ -237,6 +244,9 @@ TEST_F(SchedulerTest, AStoppedSchedulerEnqueuesNothing) {
   std::this_thread::sleep_for(milliseconds(50));
   EXPECT_TRUE(jobs_of("monitor").empty());
 }
+
+INSTANTIATE_TEST_SUITE_P(Queues, SchedulerTest, ::testing::Values("sqlite", "redis"),
+                         [](const auto& info) { return info.param; });
 
 }  // namespace
 }  // namespace churnwatch
