@@ -16,6 +16,7 @@
 #include "http/api/security.hpp"
 #include "http/cors.hpp"
 #include "http/server.hpp"
+#include "services/redis_rate_limiter.hpp"
 
 namespace churnwatch::cli {
 namespace {
@@ -81,7 +82,14 @@ int run_serve(const core::Config& config) {
   ctx.monitoring = jobs.monitoring.get();
   http::ServerOptions options;
   options.cors_origins = http::parse_origin_list(config.cors_origins);
-  services::InProcessRateLimiter limiter;
+  // Shared buckets when Redis is configured, so limits hold across servers.
+  std::unique_ptr<services::RateLimiter> limiter_owner;
+  if (!config.redis_url.empty())
+    limiter_owner = std::make_unique<services::RedisRateLimiter>(
+        std::make_shared<cache::RedisClient>(cache::parse_redis_url(config.redis_url)));
+  else
+    limiter_owner = std::make_unique<services::InProcessRateLimiter>();
+  services::RateLimiter &limiter = *limiter_owner;
   services::Audit audit(*store);
   http::SecurityOptions security_options;
   security_options.requests_per_minute_per_user = config.rate_limit_per_user;

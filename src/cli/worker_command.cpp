@@ -7,6 +7,7 @@
 #include <csignal>
 #include <iostream>
 
+#include "cache/redis_client.hpp"
 #include "cli/commands.hpp"
 #include "cli/job_runtime.hpp"
 #include "cli/ml_runtime.hpp"
@@ -14,6 +15,13 @@
 
 namespace churnwatch::cli {
 namespace {
+
+// The queue for the start-up line: a Redis URL may carry a password, so it
+// is shown as host:port/db.
+std::string printable_queue(const std::string &url) {
+  if (url.rfind("redis", 0) == 0) return "redis " + cache::describe(cache::parse_redis_url(url));
+  return url;
+}
 
 int run_worker(const core::Config &config, int threads) {
   sigset_t signals;
@@ -36,7 +44,7 @@ int run_worker(const core::Config &config, int threads) {
     kinds += (kinds.empty() ? "" : ", ") + k;
   std::cout << "churnwatch worker " << jobs.pool->worker_id() << " is running "
             << kinds << " jobs on " << std::max(1, threads)
-            << " threads (queue: " << config.queue_url() << ")" << std::endl;
+            << " threads (queue: " << printable_queue(config.queue_url()) << ")" << std::endl;
 
   int sig = 0;
   sigwait(&signals, &sig);

@@ -52,6 +52,11 @@ void env_probability(const char* name, double& out) {
 }  // namespace
 
 std::string Config::queue_url() const {
+  if (queue_backend == "redis" || (queue_backend.empty() && !redis_url.empty())) {
+    if (redis_url.empty())
+      throw Invalid("CHURNWATCH_QUEUE=redis needs CHURNWATCH_REDIS_URL (redis://host:port)");
+    return redis_url;
+  }
   if (!jobs_database_url.empty()) return jobs_database_url;
   const std::string store = store_url();
   const bool sqlite = store.rfind("sqlite://", 0) == 0 || store.find("://") == std::string::npos;
@@ -78,6 +83,11 @@ Config config_from_env() {
   env_number("CHURNWATCH_WORKERS", c.workers);
   env_number("CHURNWATCH_JOB_LEASE_SECONDS", c.job_lease_seconds);
   env_string("CHURNWATCH_JOBS_DATABASE_URL", c.jobs_database_url);
+  env_string("CHURNWATCH_REDIS_URL", c.redis_url);
+  env_string("CHURNWATCH_QUEUE", c.queue_backend);
+  if (!c.queue_backend.empty() && c.queue_backend != "sql" && c.queue_backend != "redis")
+    throw Invalid("environment variable CHURNWATCH_QUEUE must be 'sql' or 'redis', got '" +
+                  c.queue_backend + "'");
   env_bool("CHURNWATCH_SCHEDULER", c.scheduler);
   env_string("CHURNWATCH_METRICS_TOKEN", c.metrics_token);
   env_bool("CHURNWATCH_AUTO_PROMOTE", c.auto_promote);

@@ -26,6 +26,12 @@ struct Config {
   // SQLite store (its long import transactions must not block job updates),
   // the store's own database otherwise.
   std::string jobs_database_url;
+  // CHURNWATCH_REDIS_URL: redis://[:password@]host[:port][/db]; empty: no Redis.
+  // When set, rate limits are shared through it and (see queue_backend) jobs go to
+  // Redis Streams.
+  std::string redis_url;
+  // CHURNWATCH_QUEUE: "sql" or "redis"; empty: redis when redis_url is set, else sql.
+  std::string queue_backend;
   std::string log_level = "info";                   // CHURNWATCH_LOG_LEVEL
   // CHURNWATCH_SCHEDULER: serve runs the scheduler (periodic monitoring and
   // retraining jobs); false on servers that should only answer requests.

@@ -10,6 +10,7 @@
 #include <sstream>
 #include <thread>
 
+#include "cache/redis_test_support.hpp"
 #include "queue/job_queue.hpp"
 #include "services/transfer_jobs.hpp"
 #include "storage/store.hpp"
@@ -36,11 +37,14 @@ std::string generated_csv() {
   return out.str();
 }
 
-// Starts `churnwatch worker` on `dir` with 1-second leases.
-pid_t start_worker(const fs::path &dir) {
+// Starts `churnwatch worker` on `dir` with 1-second leases; on the Redis
+// queue at `redis_url` when it is not empty.
+pid_t start_worker(const fs::path &dir, const std::string &redis_url) {
   pid_t pid = ::fork();
   if (pid == 0) {
     ::setenv("CHURNWATCH_JOB_LEASE_SECONDS", "1", 1);
+    if (!redis_url.empty())
+      ::setenv("CHURNWATCH_REDIS_URL", redis_url.c_str(), 1);
     ::setenv("CHURNWATCH_LOG_LEVEL", "warn", 1);
     const std::string data_dir = dir.string();
     const std::string log = (dir / "worker.log").string();
@@ -54,13 +58,19 @@ pid_t start_worker(const fs::path &dir) {
   return pid;
 }
 
-class WorkerCrashTest : public ::testing::Test {
+class WorkerCrashTest : public ::testing::TestWithParam<std::string> {
 protected:
   void SetUp() override {
     dir_ = fs::temp_directory_path() /
            ("churnwatch-crash-" + std::to_string(::getpid()));
     fs::remove_all(dir_);
     fs::create_directories(dir_);
+    if (GetParam() == "redis") {
+      if (testing::test_redis_url().empty())
+        GTEST_SKIP() << testing::kNoRedis;
+      redis_url_ = testing::test_redis_url() + "?prefix=" +
+                   testing::unique_prefix("crash");
+    }
   }
   void TearDown() override {
     for (pid_t pid : {first_, second_}) {
@@ -87,18 +97,20 @@ protected:
   }
 
   fs::path dir_;
+  std::string redis_url_; // empty: the SQLite queue in dir_
   pid_t first_ = -1, second_ = -1;
 };
 
-TEST_F(WorkerCrashTest, KilledWorkersImportIsRedoneOnceByAnotherWorker) {
+TEST_P(WorkerCrashTest, KilledWorkersImportIsRedoneOnceByAnotherWorker) {
   auto store = storage::open_store((dir_ / "churnwatch.db").string());
-  auto jobs = queue::open_job_queue((dir_ / "jobs.db").string());
+  auto jobs = queue::open_job_queue(
+      redis_url_.empty() ? (dir_ / "jobs.db").string() : redis_url_);
   services::TransferJobs transfers(*store, *jobs, dir_);
   const auto job = transfers.start_import(
       generated_csv(), storage::WriteMode::kInsert, "generated.csv",
       std::nullopt, {.created_by = "test"});
 
-  first_ = start_worker(dir_);
+  first_ = start_worker(dir_, redis_url_);
   auto running = wait_for(
       *jobs, job.id,
       [](const queue::Job &j) {
@@ -114,7 +126,7 @@ TEST_F(WorkerCrashTest, KilledWorkersImportIsRedoneOnceByAnotherWorker) {
   EXPECT_EQ(store->count_customers(), 0)
       << "the killed import's transaction left nothing behind";
 
-  second_ = start_worker(dir_);
+  second_ = start_worker(dir_, redis_url_);
   auto done = wait_for(
       *jobs, job.id,
       [](const queue::Job &j) { return queue::is_terminal(j.state); }, 60s);
@@ -132,6 +144,10 @@ TEST_F(WorkerCrashTest, KilledWorkersImportIsRedoneOnceByAnotherWorker) {
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
       << "status " << status;
 }
+
+INSTANTIATE_TEST_SUITE_P(Queues, WorkerCrashTest,
+                         ::testing::Values("sqlite", "redis"),
+                         [](const auto &info) { return info.param; });
 
 } // namespace
 } // namespace churnwatch

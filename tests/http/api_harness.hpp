@@ -49,7 +49,9 @@ using HarnessSetup = std::function<void(http::ApiContext&, http::ServerOptions&)
 
 class ApiHarness {
  public:
-  explicit ApiHarness(const HarnessSetup& setup = {}) {
+  // `jobs_url`: where the job queue lives (open_job_queue); empty: a SQLite
+  // file in the harness's folder.
+  explicit ApiHarness(const HarnessSetup& setup = {}, const std::string& jobs_url = {}) {
     dir_ = std::filesystem::temp_directory_path() /
            ("churnwatch-api-" + std::to_string(::getpid()) + "-" + std::to_string(counter()++));
     std::filesystem::create_directories(dir_);
@@ -66,7 +68,7 @@ class ApiHarness {
     scoring_ = std::make_unique<services::ScoringService>(*store_, *models_);
     ctx_ = std::make_unique<http::ApiContext>(http::ApiContext{*store_, *accounts_, *customers_, *schema_, *models_, *scoring_});
     // Background jobs with a worker pool in the process, as serve runs them.
-    jobs_ = queue::open_job_queue((dir_ / "jobs.db").string());
+    jobs_ = queue::open_job_queue(jobs_url.empty() ? (dir_ / "jobs.db").string() : jobs_url);
     transfers_ = std::make_unique<services::TransferJobs>(*store_, *jobs_, dir_);
     pool_ = std::make_unique<queue::WorkerPool>(*jobs_, queue::WorkerOptions{.threads = 2, .poll_interval = std::chrono::milliseconds(20)});
     transfers_->register_handlers(*pool_);
