@@ -63,6 +63,7 @@ void to_json(nlohmann::json &j, const Job &job) {
        {"payload", job.payload},
        {"result", job.result},
        {"error", or_null(job.error)},
+       {"error_details", job.error_details},
        {"idempotency_key", or_null(job.idempotency_key)},
        {"created_by", or_null(job.created_by)},
        {"created_at", job.created_at},
@@ -72,6 +73,20 @@ void to_json(nlohmann::json &j, const Job &job) {
        {"cancel_requested", job.cancel_requested},
        {"lease_owner", or_null(job.lease_owner)},
        {"lease_expires_at", or_null(job.lease_expires_at)}};
+}
+
+nlohmann::json failure_details(const core::Error& e) {
+  const auto& errors = e.errors();
+  if (errors.empty()) return nullptr;
+  auto list = nlohmann::json::array();
+  for (std::size_t i = 0; i < errors.size() && i < kMaxDetailErrors; ++i) {
+    const auto& fe = errors[i];
+    list.push_back({{"field", fe.field},
+                    {"message", fe.message},
+                    {"line", fe.line ? nlohmann::json(*fe.line) : nlohmann::json()},
+                    {"column", fe.column ? nlohmann::json(*fe.column) : nlohmann::json()}});
+  }
+  return {{"errors", std::move(list)}, {"errors_total", errors.size()}};
 }
 
 std::chrono::milliseconds retry_delay(int attempts, double jitter) {

@@ -15,6 +15,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/errors.hpp"
+
 namespace churnwatch::queue {
 
 enum class JobState {
@@ -43,6 +45,9 @@ struct Job {
   nlohmann::json payload = nlohmann::json::object();
   nlohmann::json result; // null until succeeded
   std::string error;     // the last failure's message
+  // The last failure's structured details, null when it had none; for bad
+  // input, failure_details() of the error (which line and field was wrong).
+  nlohmann::json error_details;
   std::string idempotency_key;
   std::string created_by;
   // ISO 8601 UTC with milliseconds; "" when not (yet) set.
@@ -57,6 +62,16 @@ struct Job {
 
 // The API form: every field; empty timestamps and keys as null.
 void to_json(nlohmann::json &j, const Job &job);
+
+// At most this many field errors are kept in a job's error_details, as a
+// synchronous request's 422 problem lists at most that many too.
+inline constexpr std::size_t kMaxDetailErrors = 100;
+
+// A failure's error_details: {"errors": [{field, message, line, column}],
+// "errors_total": n}, the errors as a 422 problem document lists them (line
+// and column null when not from a file), the first kMaxDetailErrors of the
+// n found. Null when `e` names no field errors.
+nlohmann::json failure_details(const core::Error& e);
 
 // Delay before retry number `attempts` (the attempts already made, >= 1):
 // exponential from 2 s, doubling, capped at 5 min, with "equal jitter"

@@ -89,9 +89,11 @@ public:
                         const nlohmann::json &result) = 0;
   // running -> queued with run_after = now + retry_delay() when `retryable`
   // and attempts remain; else dead (retryable) or failed (not retryable).
-  // Returns the job as stored afterwards.
-  virtual Job fail(std::string_view id, std::string_view worker_id,
-                   std::string_view error, bool retryable) = 0;
+  // Stores `error` and `details` (Job::error_details; null for none) as the
+  // last failure's. Returns the job as stored afterwards.
+  // The default argument lives here only: callers hold a JobQueue.
+  virtual Job fail(std::string_view id, std::string_view worker_id, std::string_view error, bool retryable,
+                   const nlohmann::json& details = nullptr) = 0;
   // running -> cancelled, after the holder saw cancel_requested.
   virtual void finish_cancelled(std::string_view id,
                                 std::string_view worker_id) = 0;

@@ -45,12 +45,17 @@ std::vector<std::string> step1_jobs(const storage::SqlDialect &d) {
   };
 }
 
+// A failure's structured details (Job::error_details), JSON like result.
+std::vector<std::string> step2_error_details(const storage::SqlDialect&) {
+  return {"ALTER TABLE jobs ADD COLUMN error_details TEXT NOT NULL DEFAULT 'null'"};
+}
+
 struct Step {
   int version;
   std::vector<std::string> (*statements)(const storage::SqlDialect &d);
 };
 
-const Step kSteps[] = {{1, step1_jobs}};
+const Step kSteps[] = {{1, step1_jobs}, {2, step2_error_details}};
 
 int applied_version(soci::session &sql) {
   int v = 0;

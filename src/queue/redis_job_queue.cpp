@@ -194,13 +194,13 @@ finish(id, 'running', 'succeeded', ARGV[5])
 return 1
 )lua";
 
-// ARGV: P id worker error retryable(0/1) now_iso retry_at_ms retry_at_iso
+// ARGV: P id worker error retryable(0/1) now_iso retry_at_ms retry_at_iso details_json
 constexpr std::string_view kFail = R"lua(
 local id = ARGV[2]
 local err = holder(id, ARGV[3])
 if err then return err end
 local h = redis.call('HMGET', jk(id), 'attempts', 'max_attempts')
-redis.call('HSET', jk(id), 'error', ARGV[4])
+redis.call('HSET', jk(id), 'error', ARGV[4], 'error_details', ARGV[9])
 if ARGV[5] == '1' and tonumber(h[1]) < tonumber(h[2]) then
   ack(id)
   redis.call('ZREM', P .. 'running', id)
@@ -382,15 +382,16 @@ class RedisJobQueue final : public JobQueue {
          {std::string(id), std::string(worker_id), result.dump(), core::now_iso8601()});
   }
 
-  Job fail(std::string_view id, std::string_view worker_id, std::string_view error,
-           bool retryable) override {
+  Job fail(std::string_view id, std::string_view worker_id, std::string_view error, bool retryable,
+           const nlohmann::json& details) override {
     auto job = get(id);
     if (!job) throw core::NotFound("no job has id '" + std::string(id) + "'");
     const auto now = Clock::now();
     const auto retry_at = now + retry_delay(std::max(1, job->attempts), jitter());
     held(id, worker_id, fail_,
          {std::string(id), std::string(worker_id), std::string(error), retryable ? "1" : "0",
-          core::to_iso8601(now), std::to_string(millis(retry_at)), core::to_iso8601(retry_at)});
+          core::to_iso8601(now), std::to_string(millis(retry_at)), core::to_iso8601(retry_at),
+          details.dump()});
     return *get(id);
   }
 
@@ -474,6 +475,8 @@ class RedisJobQueue final : public JobQueue {
     j.result =
         h["result"].empty() ? nlohmann::json() : nlohmann::json::parse(h["result"], nullptr, false);
     j.error = text("error");
+    j.error_details = h["error_details"].empty() ? nlohmann::json()
+                                                 : nlohmann::json::parse(h["error_details"], nullptr, false);
     j.idempotency_key = text("idempotency_key");
     j.created_by = text("created_by");
     j.created_at = text("created_at");

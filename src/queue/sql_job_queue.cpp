@@ -16,9 +16,9 @@ using storage::SqlParam;
 using storage::SqlParams;
 using Clock = std::chrono::system_clock;
 
-constexpr const char *kColumns =
+constexpr const char* kColumns =
     "id, kind, state, progress, message, attempts, max_attempts, payload, "
-    "result, error,"
+    "result, error, error_details,"
     " idempotency_key, created_by, created_at, started_at, finished_at, "
     "run_after,"
     " cancel_requested, lease_owner, lease_expires_at";
@@ -28,7 +28,7 @@ struct JobRow {
   double progress = 0;
   std::string message;
   int attempts = 0, max_attempts = 0;
-  std::string payload, result, error, idempotency_key, created_by;
+  std::string payload, result, error, error_details, idempotency_key, created_by;
   std::string created_at, started_at, finished_at, run_after;
   int cancel_requested = 0;
   std::string lease_owner, lease_expires_at;
@@ -44,6 +44,7 @@ struct JobRow {
     st.exchange(soci::into(payload));
     st.exchange(soci::into(result));
     st.exchange(soci::into(error));
+    st.exchange(soci::into(error_details));
     st.exchange(soci::into(idempotency_key));
     st.exchange(soci::into(created_by));
     st.exchange(soci::into(created_at));
@@ -67,6 +68,7 @@ struct JobRow {
     j.payload = nlohmann::json::parse(payload);
     j.result = nlohmann::json::parse(result);
     j.error = error;
+    j.error_details = nlohmann::json::parse(error_details);
     j.idempotency_key = idempotency_key;
     j.created_by = created_by;
     j.created_at = created_at;
@@ -297,8 +299,8 @@ public:
     });
   }
 
-  Job fail(std::string_view id, std::string_view worker_id,
-           std::string_view error, bool retryable) override {
+  Job fail(std::string_view id, std::string_view worker_id, std::string_view error, bool retryable,
+           const nlohmann::json& details) override {
     return guarded("recording a job failure", [&](soci::session &sql) {
       auto job = find(sql, id);
       if (!job || job->state != JobState::kRunning ||
@@ -308,6 +310,7 @@ public:
       const auto now = Clock::now();
       SqlParams p;
       std::string set = "error = " + p.add(std::string(error)) +
+                        ", error_details = " + p.add(details.dump()) +
                         ", lease_owner = '', lease_expires_at = ''";
       if (retryable && job->attempts < job->max_attempts) {
         set += ", state = 'queued', run_after = " +

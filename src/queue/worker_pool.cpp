@@ -205,6 +205,7 @@ void WorkerPool::run(Job job) {
         throw JobCancelled();
       auto result = handlers_.at(job.kind)(active->job, ctx);
       if (!active->lease_lost) {
+        write_last_progress(*active);
         queue_.complete(job.id, me, result);
         outcome = "succeeded";
         spdlog::info(R"({{"msg":"job succeeded","id":"{}","kind":"{}"}})",
@@ -227,14 +228,16 @@ void WorkerPool::run(Job job) {
     } catch (const core::Invalid &e) {
       const std::string error = describe(e);
       if (!active->lease_lost) {
-        queue_.fail(job.id, me, error, false);
+        write_last_progress(*active);
+        queue_.fail(job.id, me, error, false, failure_details(e));
         outcome = "failed";
       }
       spdlog::warn(R"({{"msg":"job failed","id":"{}","kind":"{}","error":{}}})",
                    job.id, job.kind, nlohmann::json(error).dump());
     } catch (const std::exception &e) {
       if (!active->lease_lost) {
-        auto after = queue_.fail(job.id, me, e.what(), true);
+        const auto* typed = dynamic_cast<const core::Error*>(&e);
+        auto after = queue_.fail(job.id, me, e.what(), true, typed ? failure_details(*typed) : nullptr);
         outcome = after.state == JobState::kQueued ? "retrying" : std::string(to_string(after.state));
         spdlog::warn(
             R"({{"msg":"job attempt failed","id":"{}","kind":"{}","state":"{}","error":{}}})",
@@ -256,6 +259,29 @@ void WorkerPool::run(Job job) {
     active_.erase(std::find(active_.begin(), active_.end(), active));
   }
   idle_cv_.notify_all();
+}
+
+// The heartbeat thread writes progress at most every kProgressInterval, so
+// a short job would end without its last message ("imported 30 rows",
+// "read 12 rows, 3 errors"); written once more here so the finished job
+// keeps it.
+void WorkerPool::write_last_progress(ActiveJob& active) {
+  double progress;
+  std::string message;
+  {
+    std::lock_guard lock(active.mu);
+    if (!active.dirty) return;
+    active.dirty = false;
+    progress = active.progress;
+    message = active.message;
+  }
+  try {
+    queue_.heartbeat(active.job.id, options_.worker_id, progress, message, options_.lease);
+  } catch (const std::exception& e) {
+    // The outcome recorded next matters more; it reports its own failure.
+    spdlog::warn(R"({{"msg":"cannot record a job's last progress","id":"{}","error":{}}})", active.job.id,
+                 nlohmann::json(e.what()).dump());
+  }
 }
 
 void WorkerPool::heartbeat_loop() {

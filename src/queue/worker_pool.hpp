@@ -91,6 +91,7 @@ private:
   void work_loop();
   void heartbeat_loop();
   void run(Job job);
+  void write_last_progress(ActiveJob& active);
 
   JobQueue &queue_;
   WorkerOptions options_;

@@ -47,6 +47,7 @@ class ErrorList {
     if (errors_.size() < max_) errors_.push_back(e);
   }
   bool full() const { return errors_.size() >= max_; }
+  std::size_t size() const { return errors_.size(); }
   bool empty() const { return errors_.empty(); }
   [[noreturn]] void raise(const std::string& source) {
     const std::size_t n = errors_.size();
@@ -83,6 +84,7 @@ class Importer {
     // About 60 bytes a record: sized once instead of rehashing as ids arrive.
     first_line_.reserve(std::min<std::size_t>(options_.total_bytes / 60 + 1024, 50'000'000));
     writer_ = store_.begin_write(options_.mode);
+    report(0, "checking and writing rows");
     for (std::size_t i = 0; i < sample.size() && !errors_.full(); ++i) {
       import_record(sample[i]);
       maybe_report_progress(sample_bytes_[i]);
@@ -93,13 +95,16 @@ class Importer {
       import_record(rec);
       maybe_report_progress(reader.bytes_read());
     }
-    if (!errors_.empty()) errors_.raise(options_.source);  // the writer rolls back
+    if (!errors_.empty()) {
+      report(fraction_at(reader.bytes_read()), rows_message() + "; nothing was imported");
+      errors_.raise(options_.source);  // the writer rolls back
+    }
 
+    report(0.99, "saving " + std::to_string(rows_read_) + " rows");
     result_.schema_version = save_schema_ ? writer_->save_schema(schema_).version : schema_.version;
     writer_->commit();
-    if (options_.progress) {
-      options_.progress(1.0, "imported " + std::to_string(result_.created + result_.updated) + " rows");
-    }
+    report(1.0, "imported " + std::to_string(result_.created + result_.updated) + " rows" +
+                    (result_.skipped ? " (" + std::to_string(result_.skipped) + " empty skipped)" : ""));
     return result_;
   }
 
@@ -129,6 +134,7 @@ class Importer {
       schema_ = std::move(*stored);
       return;
     }
+    report(0, "inferring the schema from the first " + std::to_string(kSampleRows) + " rows");
     CsvRecord rec;
     while (sample.size() < kSampleRows && read(rec)) {
       sample.push_back(rec);
@@ -177,6 +183,7 @@ class Importer {
   }
 
   void import_record(CsvRecord& rec) {
+    ++rows_read_;
     const long line = rec.line;
     if (rec.cells.size() != header_.size()) {
       errors_.add(
@@ -267,19 +274,37 @@ class Importer {
     }
   }
 
+  void report(double fraction, const std::string& message) {
+    if (options_.progress) options_.progress(fraction, message);
+  }
+
+  // The share of the input read; below 1 until the rows are saved.
+  double fraction_at(std::size_t bytes) const {
+    if (options_.total_bytes == 0) return 0;
+    return std::min(0.99, static_cast<double>(bytes) / static_cast<double>(options_.total_bytes));
+  }
+
+  // "read 1200 rows" or "read 1200 rows, 3 errors": rows are checked and
+  // written (uncommitted) as they are read, so this is the work done so far.
+  std::string rows_message() const {
+    std::string out = "read " + std::to_string(rows_read_) + (rows_read_ == 1 ? " row" : " rows");
+    if (!errors_.empty()) {
+      out += ", " + std::to_string(errors_.size()) + (errors_.size() == 1 ? " error" : " errors");
+    }
+    return out;
+  }
+
   // Every kProgressRows rows or 1% of the input, whichever comes first.
   void maybe_report_progress(std::size_t bytes) {
     if (!options_.progress) return;
     if (++rows_since_report_ < kProgressRows && bytes < next_report_bytes_) return;
     rows_since_report_ = 0;
-    double fraction = 0;
     if (options_.total_bytes > 0) {
-      fraction = std::min(0.99, static_cast<double>(bytes) / static_cast<double>(options_.total_bytes));
       next_report_bytes_ = bytes + std::max<std::size_t>(1, options_.total_bytes / 100);
     } else {
       next_report_bytes_ = SIZE_MAX;
     }
-    options_.progress(fraction, "imported " + std::to_string(result_.created + result_.updated) + " rows");
+    options_.progress(fraction_at(bytes), rows_message());
   }
 
   storage::Store& store_;
@@ -296,6 +321,7 @@ class Importer {
   core::Customer customer_;
   std::vector<nlohmann::json*> slots_;  // attribute index -> its value in customer_
   long id_column_ = 1;
+  std::int64_t rows_read_ = 0;  // records after the header, good or not
   std::int64_t rows_since_report_ = 0;
   std::size_t next_report_bytes_ = 0;
   CsvReader* reader_ = nullptr;

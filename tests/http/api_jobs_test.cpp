@@ -2,7 +2,9 @@
 // idempotency keys, cancellation and roles.
 #include <gtest/gtest.h>
 
+#include <sstream>
 #include <thread>
+#include <vector>
 
 #include "http/api_harness.hpp"
 
@@ -89,6 +91,69 @@ TEST_F(ApiJobsTest, BadRowsFailTheImportJobForGoodWithTheReason) {
   EXPECT_FALSE(done["error"].get<std::string>().empty());
   EXPECT_EQ(api_.call("viewer", "GET", "/api/v1/customers").json()["total"],
             30);
+}
+
+// The fixture with three changes: a new surname on line 2 (which must not
+// land), a word for Age on line 3 and an unknown Geography on line 5.
+std::string csv_with_bad_lines() {
+  std::istringstream in(fixture_text("bank_sample.csv"));
+  std::string out, line;
+  for (int n = 1; std::getline(in, line); ++n) {
+    std::vector<std::string> cells;
+    std::stringstream cs(line);
+    for (std::string cell; std::getline(cs, cell, ',');) cells.push_back(cell);
+    if (n == 2) cells[2] = "Renamed";
+    if (n == 3) cells[6] = "old";
+    if (n == 5) cells[4] = "Atlantis";
+    for (std::size_t i = 0; i < cells.size(); ++i) out += (i ? "," : "") + cells[i];
+    out += "\n";
+  }
+  return out;
+}
+
+TEST_F(ApiJobsTest, AFailedImportJobReportsEveryBadLineAndFieldLikeTheSynchronous422) {
+  ASSERT_EQ(api_.import_fixture("bank_sample.csv").status, 200);
+  const std::string before = api_.call("viewer", "GET", "/api/v1/customers/export").body;
+  const std::string csv = csv_with_bad_lines();
+
+  auto r = api_.call("analyst", "POST", "/api/v1/customers/import?async=true&mode=upsert", csv, "text/csv");
+  ASSERT_EQ(r.status, 202) << r.body;
+  auto done = wait_done(r.header("location"));
+  EXPECT_EQ(done["state"], "failed") << done.dump();
+  const auto& details = done["error_details"];
+  ASSERT_TRUE(details.is_object()) << done.dump();
+  EXPECT_EQ(details["errors_total"], 2);
+  ASSERT_EQ(details["errors"].size(), 2u) << details.dump();
+  EXPECT_EQ(details["errors"][0]["line"], 3);
+  EXPECT_EQ(details["errors"][0]["column"], 7);
+  EXPECT_EQ(details["errors"][0]["field"], "Age");
+  EXPECT_NE(details["errors"][0]["message"].get<std::string>().find("old"), std::string::npos)
+      << details.dump();
+  EXPECT_EQ(details["errors"][1]["line"], 5);
+  EXPECT_EQ(details["errors"][1]["column"], 5);
+  EXPECT_EQ(details["errors"][1]["field"], "Geography");
+  EXPECT_EQ(done["message"], "read 30 rows, 2 errors; nothing was imported");
+  EXPECT_LT(done["progress"].get<double>(), 1.0);
+
+  // The synchronous import of the same file answers 422 with the same list.
+  auto sync = api_.call("analyst", "POST", "/api/v1/customers/import?mode=upsert", csv, "text/csv");
+  ASSERT_EQ(sync.status, 422) << sync.body;
+  EXPECT_EQ(sync.json()["errors"], details["errors"]);
+
+  EXPECT_EQ(api_.call("viewer", "GET", "/api/v1/customers/export").body, before) << "nothing changed";
+  EXPECT_EQ(api_.call("viewer", "GET", "/api/v1/customers/15565707").json()["display_name"], "Ward");
+}
+
+TEST_F(ApiJobsTest, AGoodImportJobEndsWithItsRowCountAsTheMessage) {
+  auto r = api_.call("analyst", "POST", "/api/v1/customers/import?async=true",
+                     fixture_text("bank_sample.csv"), "text/csv");
+  ASSERT_EQ(r.status, 202) << r.body;
+  EXPECT_EQ(r.json()["progress"], 0.0);
+  auto done = wait_done(r.header("location"));
+  EXPECT_EQ(done["state"], "succeeded") << done.dump();
+  EXPECT_EQ(done["progress"], 1.0);
+  EXPECT_EQ(done["message"], "imported 30 rows");
+  EXPECT_TRUE(done["error_details"].is_null());
 }
 
 TEST_F(ApiJobsTest, SameIdempotencyKeyGivesTheSameJob) {

@@ -191,6 +191,23 @@ TEST_P(JobQueueConformance, NonRetryableFailureIsFailedAtOnce) {
   EXPECT_THROW(q_->fail(job.id, "w1", "again", false), core::Conflict);
 }
 
+TEST_P(JobQueueConformance, AFailureKeepsItsDetails) {
+  auto job = q_->enqueue("import", {}, {});
+  EXPECT_TRUE(job.error_details.is_null());
+  ASSERT_TRUE(q_->claim("w1", {}, kLease));
+  const nlohmann::json details = {
+      {"errors", {{{"field", "Age"}, {"message", "not a number"}, {"line", 3}, {"column", 7}}}},
+      {"errors_total", 1}};
+  auto failed = q_->fail(job.id, "w1", "1 error in a.csv", false, details);
+  EXPECT_EQ(failed.error_details, details);
+  EXPECT_EQ(reopen()->get(job.id)->error_details, details) << "stored, not only returned";
+  EXPECT_EQ(nlohmann::json(failed)["error_details"]["errors"][0]["line"], 3);
+
+  auto plain = q_->enqueue("import", {}, {});
+  ASSERT_TRUE(q_->claim("w1", {}, kLease));
+  EXPECT_TRUE(q_->fail(plain.id, "w1", "disk full", false).error_details.is_null());
+}
+
 TEST_P(JobQueueConformance, CancelQueuedEndsItAtOnce) {
   auto job = q_->enqueue("import", {}, {});
   auto cancelled = q_->cancel(job.id);

@@ -117,6 +117,45 @@ TEST_P(WorkerPoolTest, InvalidInputFailsForGood) {
   EXPECT_EQ(runs, 1);
 }
 
+TEST_P(WorkerPoolTest, InvalidInputKeepsItsFieldErrorsAndLastProgress) {
+  WorkerPool pool(*q_, fast());
+  pool.add("strict", [&](const Job&, JobContext& ctx) -> nlohmann::json {
+    ctx.progress(0.4, "read 3 rows, 2 errors");
+    std::vector<core::FieldError> errors;
+    for (long line = 2; line < 2 + 150; ++line) errors.push_back({"Age", "not a number", line, 7});
+    errors.push_back({"mode", "must be insert or upsert", std::nullopt, std::nullopt});
+    throw core::Invalid("151 errors in a.csv", std::move(errors));
+  });
+  pool.start();
+  auto job = q_->enqueue("strict", {}, {});
+  auto done = wait_done(job.id);
+  EXPECT_EQ(done.state, JobState::kFailed);
+  EXPECT_EQ(done.message, "read 3 rows, 2 errors") << "the last progress is kept though it came quickly";
+  EXPECT_DOUBLE_EQ(done.progress, 0.4);
+  const auto& details = done.error_details;
+  ASSERT_TRUE(details.is_object()) << details.dump();
+  EXPECT_EQ(details["errors_total"], 151);
+  ASSERT_EQ(details["errors"].size(), queue::kMaxDetailErrors);
+  EXPECT_EQ(details["errors"][0],
+            (nlohmann::json{{"field", "Age"}, {"message", "not a number"}, {"line", 2}, {"column", 7}}));
+  EXPECT_EQ(details["errors"][99]["line"], 101);
+}
+
+TEST_P(WorkerPoolTest, ASucceededJobKeepsItsLastMessage) {
+  WorkerPool pool(*q_, fast());
+  pool.add("quick", [&](const Job&, JobContext& ctx) {
+    ctx.progress(0.9, "imported 30 rows");
+    return nlohmann::json::object();
+  });
+  pool.start();
+  auto job = q_->enqueue("quick", {}, {});
+  auto done = wait_done(job.id);
+  EXPECT_EQ(done.state, JobState::kSucceeded);
+  EXPECT_EQ(done.message, "imported 30 rows");
+  EXPECT_DOUBLE_EQ(done.progress, 1.0);
+  EXPECT_TRUE(done.error_details.is_null());
+}
+
 TEST_P(WorkerPoolTest, OtherErrorsAreRetriedAndTheSecondAttemptSucceeds) {
   WorkerPool pool(*q_, fast());
   std::atomic<int> runs{0};

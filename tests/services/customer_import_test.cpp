@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -97,6 +98,48 @@ TEST(ImportCsv, ReportsProgressEndingAtOne) {
   ASSERT_GE(fractions.size(), 5u);  // about every 1%, as far as 64 KiB reads allow
   EXPECT_EQ(fractions.back(), 1.0);
   for (std::size_t i = 1; i < fractions.size(); ++i) EXPECT_GE(fractions[i], fractions[i - 1]);
+}
+
+TEST(ImportCsv, ProgressMessagesCountTheRowsReadThenImported) {
+  TempStore store;
+  std::stringstream csv;
+  write_demo_csv(csv, 2000, 5);
+  const std::string text = csv.str();
+  std::vector<std::string> messages;
+  ImportOptions options;
+  options.total_bytes = text.size();
+  options.progress = [&](double, std::string_view m) { messages.emplace_back(m); };
+  import_text(*store, text, options);
+  ASSERT_GE(messages.size(), 3u);
+  EXPECT_EQ(messages.front(), "inferring the schema from the first 10000 rows");
+  EXPECT_NE(std::find(messages.begin(), messages.end(), "saving 2000 rows"), messages.end());
+  EXPECT_EQ(messages.back(), "imported 2000 rows");
+  // In between, the rows read so far, rising to all of them.
+  long last = 0;
+  for (const auto& m : messages) {
+    if (m.rfind("read ", 0) != 0) continue;
+    const long n = std::stol(m.substr(5));
+    EXPECT_GE(n, last) << m;
+    last = n;
+  }
+  EXPECT_GT(last, 1000);
+}
+
+TEST(ImportCsv, AFailedImportsLastProgressCountsTheErrors) {
+  TempStore store;
+  import_fixture(*store, "bank_sample.csv");
+  std::string bad = kHeader;
+  bad += "1,900001,Ok,600,France,Male,40,1,0,1,1,1,5000,0\n";
+  bad += "2,900002,Bad,600,France,Male,forty,1,0,1,1,1,5000,0\n";
+  bad += "3,900003,Bad,600,France,Male,fifty,1,0,1,1,1,5000,0\n";
+  std::vector<std::pair<double, std::string>> reports;
+  ImportOptions options;
+  options.total_bytes = bad.size();
+  options.progress = [&](double f, std::string_view m) { reports.emplace_back(f, m); };
+  expect_invalid([&] { import_text(*store, bad, options); });
+  ASSERT_FALSE(reports.empty());
+  EXPECT_EQ(reports.back().second, "read 3 rows, 2 errors; nothing was imported");
+  EXPECT_LT(reports.back().first, 1.0) << "a failed import never reports done";
 }
 
 TEST(ImportCsv, EveryErrorKindIsReportedAndNothingIsWritten) {
