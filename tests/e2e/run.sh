@@ -4,12 +4,15 @@
 # Chromium (playwright-core from web/node_modules, no browser download),
 # saves screenshots under build/e2e-screenshots/, always stops the server.
 #
-#   tests/e2e/run.sh [path/to/churnwatch]     (default build/churnwatch)
+#   tests/e2e/run.sh [path/to/churnwatch [test files...]]
+#     (default build/churnwatch and every tests/e2e/*.test.mjs; name files,
+#     e.g. tests/e2e/ui.test.mjs, to run only those, in the order given)
 # Needs: web/dist (npm run build in web/), web/node_modules, /usr/bin/chromium.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 bin=${1:-build/churnwatch}
+only=("${@:2}")
 [[ $bin = /* ]] || bin="$PWD/$bin"
 [[ -x $bin ]] || { echo "e2e: churnwatch binary not found at $bin" >&2; exit 2; }
 web_dir="$root/web/dist"
@@ -64,6 +67,14 @@ mkdir -p "$E2E_SCREENSHOTS"
 # so it runs first, then the other files one by one in name order.
 tests=("$root/tests/e2e/ui.test.mjs")
 for t in "$root"/tests/e2e/*.test.mjs; do [[ $t = */ui.test.mjs ]] || tests+=("$t"); done
+if ((${#only[@]})); then
+  tests=()
+  for t in "${only[@]}"; do
+    [[ $t = /* ]] || t="$PWD/$t"
+    [[ -f $t ]] || { echo "e2e: no test file $t" >&2; exit 2; }
+    tests+=("$t")
+  done
+fi
 failed=0
 for t in "${tests[@]}"; do
   node --test --test-reporter=spec "$t" || failed=1

@@ -17,6 +17,26 @@ after(async () => {
   await browser?.close();
 });
 
+/**
+ * Starts recording what the import's job progress panel shows (it may be on
+ * screen only briefly for a small file): its status texts and bar values.
+ */
+async function watchJobProgress(page) {
+  await page.evaluate(() => {
+    const seen = { texts: [], values: [] };
+    window.__jobProgress = seen;
+    const look = () => {
+      const panel = document.querySelector('[data-testid="job-progress"]');
+      if (!panel) return;
+      const text = panel.querySelector('[role="status"]')?.textContent ?? '';
+      if (text && seen.texts[seen.texts.length - 1] !== text) seen.texts.push(text);
+      const value = Number(panel.querySelector('[role="progressbar"]')?.getAttribute('aria-valuenow'));
+      if (seen.values[seen.values.length - 1] !== value) seen.values.push(value);
+    };
+    new MutationObserver(look).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+  });
+}
+
 /** A link in the main navigation. */
 function nav(page, name) {
   return page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name });
@@ -69,21 +89,36 @@ describe('churnwatch web UI', () => {
     await page.setInputFiles('#import-file', csvPath);
     await page.getByRole('table', { name: 'Proposed schema' }).waitFor();
     assert.equal(await page.getByRole('combobox', { name: 'Role of Exited' }).textContent(), 'label');
+    // The import runs as a background job: its progress panel shows while it
+    // runs, then the result replaces it.
+    await watchJobProgress(page);
     await page.getByRole('button', { name: /^Import / }).click();
     const result = page.getByTestId('import-result');
     await result.waitFor();
     assert.match(await result.textContent(), new RegExp(`${csvRows} created, 0 updated`));
+    const progress = await page.evaluate(() => window.__jobProgress);
+    assert.ok(progress.texts.length > 0, 'the job progress panel was shown');
+    assert.ok(progress.texts.every((t) => t.startsWith('Importing')), progress.texts.join(' | '));
+    assert.ok(progress.values.every((v) => v >= 0 && v <= 100), progress.values.join(','));
+    assert.equal(await page.getByTestId('job-progress').count(), 0, 'the panel goes once the job is done');
     await page.getByText(/Version 1 · 14 attributes/).waitFor();
     await screenshot(page, '05-data');
+    // The Jobs page lists the finished import with what it did.
+    await nav(page, 'Jobs').click();
+    await page.getByRole('table', { name: 'Jobs' }).getByText(new RegExp(`^${csvRows} created, 0 updated`)).waitFor();
+    await nav(page, 'Data').click();
 
-    // A file with the stored columns but a word in Age: the preview starts
-    // from the stored schema (Age an integer), the server refuses the whole
-    // file and the report names line, column and field.
+    // A file with the stored columns but a word in Age and an unknown
+    // Geography: the preview starts from the stored schema (Age an integer),
+    // the import job fails without changing anything and the report names
+    // line, column and field of each error.
     const lines = readFileSync(csvPath, 'utf8').trim().split('\n');
     const header = lines[0].split(',');
     const ageAt = header.indexOf('Age');
+    const geoAt = header.indexOf('Geography');
     const bad = lines.slice(1, 4).map((l) => l.split(','));
     bad[1][ageAt] = 'old';
+    bad[2][geoAt] = 'Atlantis';
     const badPath = join(process.env.E2E_TMP, 'bad.csv');
     writeFileSync(badPath, [header, ...bad].map((r) => r.join(',')).join('\n') + '\n');
     await page.setInputFiles('#import-file', badPath);
@@ -95,9 +130,15 @@ describe('churnwatch web UI', () => {
     await page.getByRole('button', { name: /^Import / }).click();
     const report = page.getByRole('table', { name: 'Validation errors' });
     await report.waitFor();
-    const cells = await report.locator('tbody tr').first().locator('td').allTextContents();
+    await page.getByText('Import failed: 2 errors in bad.csv. Nothing was imported.').waitFor();
+    const rows = report.locator('tbody tr');
+    assert.equal(await rows.count(), 2);
+    const cells = await rows.nth(0).locator('td').allTextContents();
     assert.deepEqual(cells.slice(0, 3), ['3', String(ageAt + 1), 'Age']);
     assert.match(cells[3], /old/);
+    const geoCells = await rows.nth(1).locator('td').allTextContents();
+    assert.deepEqual(geoCells.slice(0, 3), ['4', String(geoAt + 1), 'Geography']);
+    assert.match(geoCells[3], /Atlantis/);
     await page.getByText(/Version 1 · 14 attributes/).waitFor();
     await screenshot(page, '05-data-validation-report');
     await page.close();

@@ -3,9 +3,11 @@
 import * as React from 'react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { CheckCircle2, Download, FileUp } from 'lucide-react';
-import { api, ApiError, type Attribute, type DatasetSchema, type FieldError, type ImportResult } from '@/api/client';
+import { api, ApiError, type Attribute, type DatasetSchema, type ImportResult } from '@/api/client';
 import { errorMessage, useSchema } from '@/api/hooks';
+import { isFinished, jobFailure, useCancelJob, useJob, type Job } from '@/api/jobs';
 import { useCan } from '@/auth/auth';
+import { JobProgress } from '@/components/job_progress';
 import { PageHeader } from '@/components/layout';
 import { Button } from '@/components/ui/button';
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/components/ui/card';
@@ -16,6 +18,7 @@ import { Table, TBody, TD, TH, THead, TR } from '@/components/ui/table';
 import { Badge } from '@/components/ui/badge';
 import { useToast } from '@/components/ui/toast';
 import { downloadFile } from '@/lib/download';
+import { reportFromJob, reportFromProblem, type ImportReport } from '@/lib/import_report';
 import { numberFormat } from '@/lib/utils';
 
 const kTypes: Attribute['type'][] = ['number', 'integer', 'boolean', 'category', 'text', 'date'];
@@ -102,12 +105,13 @@ function SchemaEditor({ schema, onChange }: { schema: DatasetSchema; onChange: (
   );
 }
 
-function ValidationReport({ error }: { error: ApiError }) {
-  const rows: FieldError[] = error.fieldErrors;
+function ValidationReport({ report }: { report: ImportReport }) {
+  const rows = report.errors;
   return (
     <div role="alert" className="flex flex-col gap-3">
       <p className="text-sm font-medium text-destructive">
-        {error.problem.title}: {error.problem.detail}. Nothing was imported.
+        {report.summary}. Nothing was imported.
+        {report.total > rows.length && ` The first ${numberFormat.format(rows.length)} are listed.`}
       </p>
       {rows.length > 0 && (
         <Card className="max-h-80 overflow-auto">
@@ -161,6 +165,9 @@ function ImportCard({ current }: { current: DatasetSchema | null | undefined }) 
   const [keepStored, setKeepStored] = React.useState(false);
   const [mode, setMode] = React.useState<Mode>('insert');
   const [result, setResult] = React.useState<ImportResult | null>(null);
+  // The import runs as a background job: its progress shows while it runs,
+  // and a failure on bad rows comes back as the job's error_details.
+  const [jobId, setJobId] = React.useState<string | null>(null);
 
   const infer = useMutation({
     mutationFn: async (f: File) =>
@@ -172,31 +179,47 @@ function ImportCard({ current }: { current: DatasetSchema | null | undefined }) 
     },
   });
   const importFile = useMutation({
-    mutationFn: () => {
+    // One key per click: a retried request starts one import, not two.
+    mutationFn: (key: string) => {
       const form = new FormData();
       form.append('file', file!, file!.name);
       if (proposal && !keepStored) form.append('schema', new Blob([JSON.stringify(proposal)], { type: 'application/json' }));
-      return api<ImportResult>(`/api/v1/customers/import?mode=${mode}`, { method: 'POST', body: form });
+      return api<Job>(`/api/v1/customers/import?mode=${mode}&async=true`, { method: 'POST', body: form, idempotencyKey: key });
     },
-    onSuccess: (r) => {
-      setResult(r);
-      toast(`Imported ${file?.name}`);
-      queryClient.invalidateQueries({ queryKey: ['schema'] });
-      queryClient.invalidateQueries({ queryKey: ['customers'] });
-      queryClient.invalidateQueries({ queryKey: ['dashboard'] });
-    },
+    onSuccess: (j) => setJobId(j.id),
   });
+  const job = useJob(jobId);
+  const cancel = useCancelJob();
+  const finished = isFinished(job.data) ? job.data : undefined;
+  React.useEffect(() => {
+    if (!finished) return;
+    if (finished.state === 'succeeded') {
+      setResult(finished.result as ImportResult);
+      toast(`Imported ${file?.name ?? 'the file'}`);
+    }
+    // A cancelled or failed import changed nothing, but the lists may be
+    // stale anyway; refreshing them is cheap.
+    queryClient.invalidateQueries({ queryKey: ['schema'] });
+    queryClient.invalidateQueries({ queryKey: ['customers'] });
+    queryClient.invalidateQueries({ queryKey: ['dashboard'] });
+    queryClient.invalidateQueries({ queryKey: ['jobs'] });
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [finished?.id, finished?.state]);
 
   function choose(f: File | null) {
     setFile(f);
     setProposal(null);
     setResult(null);
+    setJobId(null);
     infer.reset();
     importFile.reset();
     if (f) infer.mutate(f);
   }
 
-  const importError = importFile.error;
+  const running = importFile.isPending || (!!jobId && !finished);
+  const startError = importFile.error;
+  const jobReport = finished ? reportFromJob(finished) : null;
+  const jobError = !jobReport && finished ? jobFailure(finished) : null;
   return (
     <Card>
       <CardHeader>
@@ -259,11 +282,22 @@ function ImportCard({ current }: { current: DatasetSchema | null | undefined }) 
                 </Select>
               </div>
               <p className="text-sm text-muted-foreground sm:pb-2">{kModes.find((m) => m.value === mode)?.hint}</p>
-              <Button className="sm:ml-auto" disabled={importFile.isPending} onClick={() => importFile.mutate()}>
-                <FileUp /> {importFile.isPending ? 'Importing…' : `Import ${file?.name ?? ''}`}
+              <Button
+                className="sm:ml-auto"
+                disabled={running}
+                onClick={() => {
+                  setResult(null);
+                  setJobId(null);
+                  importFile.mutate(crypto.randomUUID());
+                }}
+              >
+                <FileUp /> {running ? 'Importing…' : `Import ${file?.name ?? ''}`}
               </Button>
             </div>
           </>
+        )}
+        {running && (
+          <JobProgress job={job.data} label="Importing" onCancel={jobId ? () => cancel.mutate(jobId) : undefined} cancelling={cancel.isPending} />
         )}
         {result && (
           <div role="status" className="flex items-start gap-3 rounded-lg border border-success/40 bg-success/10 px-4 py-3 text-sm" data-testid="import-result">
@@ -280,14 +314,20 @@ function ImportCard({ current }: { current: DatasetSchema | null | undefined }) 
             </div>
           </div>
         )}
-        {importError instanceof ApiError && importError.status === 422 ? (
-          <ValidationReport error={importError} />
+        {startError instanceof ApiError && startError.status === 422 ? (
+          <ValidationReport report={reportFromProblem(startError)} />
         ) : (
-          importError && (
+          startError && (
             <p role="alert" className="text-sm text-destructive">
-              {errorMessage(importError)}
+              {errorMessage(startError)}
             </p>
           )
+        )}
+        {jobReport && <ValidationReport report={jobReport} />}
+        {(jobError || job.error) && (
+          <p role="alert" className="text-sm text-destructive">
+            {jobError ?? errorMessage(job.error)}
+          </p>
         )}
       </CardContent>
     </Card>
