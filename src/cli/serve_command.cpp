@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "cli/cache_runtime.hpp"
 #include "cli/commands.hpp"
 #include "cli/job_runtime.hpp"
 #include "cli/ml_runtime.hpp"
@@ -43,7 +44,10 @@ int run_serve(const core::Config& config) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  auto store = open_runtime_store(config);
+  // Every service gets the wrapped store, so any change it makes (here or in
+  // a job) invalidates the cached reads.
+  auto cached = open_cached_runtime(config);
+  auto& store = cached.store;
   services::TokenSigner signer(load_jwt_secret(config), config.access_token_ttl_seconds);
   services::Accounts accounts(*store, signer, config.refresh_token_ttl_seconds);
   services::Customers customers(*store);
@@ -54,6 +58,7 @@ int run_serve(const core::Config& config) {
   services::ModelService models(*store, models_dir(config), model_opts);
   services::TrainingRuns runs(tracker.get());
   services::ScoringService scoring(*store, models, scoring_options(config));
+  scoring.set_cache(cached.reads.get());
 
   if (auto pw = accounts.ensure_admin(config.admin_password)) {
     std::cout << "created the first user: admin / " << (config.admin_password.empty() ? *pw : "(CHURNWATCH_ADMIN_PASSWORD)")
@@ -80,6 +85,7 @@ int run_serve(const core::Config& config) {
   ctx.alert_rules = jobs.alert_rules.get();
   ctx.alert_dispatcher = jobs.dispatcher.get();
   ctx.monitoring = jobs.monitoring.get();
+  ctx.reads = cached.reads.get();
   http::ServerOptions options;
   options.cors_origins = http::parse_origin_list(config.cors_origins);
   // Shared buckets when Redis is configured, so limits hold across servers.

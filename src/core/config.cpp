@@ -107,6 +107,9 @@ Config config_from_env() {
   env_string("CHURNWATCH_PUBLIC_URL", c.public_url);
   env_string("CHURNWATCH_TLS_CERT", c.tls_cert);
   env_string("CHURNWATCH_TLS_KEY", c.tls_key);
+  env_number("CHURNWATCH_CACHE_MAX_BYTES", c.cache_max_bytes);
+  env_number("CHURNWATCH_CACHE_RESPONSE_TTL", c.cache_response_ttl_seconds);
+  env_number("CHURNWATCH_CACHE_PREDICTION_TTL", c.cache_prediction_ttl_seconds);
   return c;
 }
 

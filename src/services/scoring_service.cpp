@@ -89,11 +89,21 @@ PredictResult ScoringService::predict(const nlohmann::json& attributes) {
   auto typed = validate_attributes(*schema, attributes, errors, "attributes.");
   if (!errors.empty()) throw core::Invalid("invalid attributes", std::move(errors));
   auto model = models_.production();
+  std::string key;
+  if (reads_) {
+    key = prediction_key(model->version, schema->version,
+                         typed.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    if (auto hit = reads_->prediction(key)) return predict_result_from_json(nlohmann::json::parse(*hit));
+  }
   auto p = model->bundle.predict(typed, options_.top_reasons);
   static auto& what_if = predictions_metric("what_if");
   what_if.inc();
-  return {p.probability, std::string(options_.levels.level(p.probability)), std::move(p.reasons),
-          model->version};
+  PredictResult result{p.probability, std::string(options_.levels.level(p.probability)), std::move(p.reasons),
+                       model->version};
+  if (reads_)
+    reads_->store_prediction(
+        key, predict_result_to_json(result).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  return result;
 }
 
 storage::RiskRecord ScoringService::score_customer(std::string_view id) {
@@ -187,6 +197,23 @@ nlohmann::json predict_result_to_json(const PredictResult& r) {
           {"risk_level", r.risk_level},
           {"reasons", r.reasons},
           {"model_version", r.model_version}};
+}
+
+PredictResult predict_result_from_json(const nlohmann::json& j) {
+  PredictResult r;
+  r.probability = j.at("probability").get<double>();
+  r.risk_level = j.at("risk_level").get<std::string>();
+  r.model_version = j.at("model_version").get<std::int64_t>();
+  for (const auto& x : j.at("reasons")) {
+    ml::Reason reason;
+    reason.attribute = x.at("attribute").get<std::string>();
+    reason.value = x.at("value");
+    reason.contribution = x.at("contribution").get<double>();
+    reason.log_odds = x.at("log_odds").get<double>();
+    reason.text = x.at("text").get<std::string>();
+    r.reasons.push_back(std::move(reason));
+  }
+  return r;
 }
 
 nlohmann::json risk_record_to_json(const storage::RiskRecord& r) {

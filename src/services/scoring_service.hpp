@@ -14,6 +14,7 @@
 #include "ml/risk.hpp"
 #include "services/model_service.hpp"
 #include "services/progress.hpp"
+#include "services/read_cache.hpp"
 #include "storage/store.hpp"
 
 namespace churnwatch::services {
@@ -64,13 +65,21 @@ class ScoringService {
 
   const ScoringOptions& options() const { return options_; }
 
+  // With a cache, what-if predictions are served from it (keyed by model
+  // version, schema version and the canonical attributes). Set once at
+  // start-up; `reads` must outlive this.
+  void set_cache(ReadCache* reads) { reads_ = reads; }
+
  private:
   storage::Store& store_;
   ModelService& models_;
   ScoringOptions options_;
+  ReadCache* reads_ = nullptr;
 };
 
 nlohmann::json predict_result_to_json(const PredictResult& r);
+// The inverse of predict_result_to_json (for cached predictions).
+PredictResult predict_result_from_json(const nlohmann::json& j);
 nlohmann::json risk_record_to_json(const storage::RiskRecord& r);
 nlohmann::json score_all_result_to_json(const ScoreAllResult& r);
 // Includes the configured levels and threshold so a reader can draw the bands.

@@ -13,6 +13,8 @@
 #include <sstream>
 #include <string>
 
+#include "cache/cache_memory.hpp"
+#include "cache/cache_resilient.hpp"
 #include "http/api/routes.hpp"
 #include "queue/worker_pool.hpp"
 #include "services/model_jobs.hpp"
@@ -28,6 +30,7 @@
 #include "services/monitoring.hpp"
 #include "services/secret_box.hpp"
 #include "services/customers.hpp"
+#include "services/invalidating_store.hpp"
 #include "services/model_service.hpp"
 #include "services/scheduler.hpp"
 #include "services/schema_service.hpp"
@@ -50,12 +53,18 @@ using HarnessSetup = std::function<void(http::ApiContext&, http::ServerOptions&)
 class ApiHarness {
  public:
   // `jobs_url`: where the job queue lives (open_job_queue); empty: a SQLite
-  // file in the harness's folder.
-  explicit ApiHarness(const HarnessSetup& setup = {}, const std::string& jobs_url = {}) {
+  // file in the harness's folder. Reads are cached as serve caches them: in
+  // `cache` (default: an in-process LRU), invalidated through the wrapped store.
+  explicit ApiHarness(const HarnessSetup& setup = {}, const std::string& jobs_url = {},
+                      std::unique_ptr<cache::Cache> cache = nullptr) {
     dir_ = std::filesystem::temp_directory_path() /
            ("churnwatch-api-" + std::to_string(::getpid()) + "-" + std::to_string(counter()++));
     std::filesystem::create_directories(dir_);
-    store_ = storage::open_store((dir_ / "test.db").string());
+    database_ = storage::open_store((dir_ / "test.db").string());
+    cache_ = std::make_unique<cache::ResilientCache>(cache ? std::move(cache)
+                                                           : std::make_unique<cache::MemoryCache>());
+    reads_ = std::make_unique<services::ReadCache>(*cache_);
+    store_ = std::make_unique<services::InvalidatingStore>(*database_, *reads_);
     signer_ = std::make_unique<services::TokenSigner>(std::string(48, 'k'), 900);
     accounts_ = std::make_unique<services::Accounts>(*store_, *signer_);
     customers_ = std::make_unique<services::Customers>(*store_);
@@ -66,6 +75,7 @@ class ApiHarness {
     models_ = std::make_unique<services::ModelService>(*store_, dir_ / "models", model_options);
     runs_ = std::make_unique<services::TrainingRuns>(tracker_.get());
     scoring_ = std::make_unique<services::ScoringService>(*store_, *models_);
+    scoring_->set_cache(reads_.get());
     ctx_ = std::make_unique<http::ApiContext>(http::ApiContext{*store_, *accounts_, *customers_, *schema_, *models_, *scoring_});
     // Background jobs with a worker pool in the process, as serve runs them.
     jobs_ = queue::open_job_queue(jobs_url.empty() ? (dir_ / "jobs.db").string() : jobs_url);
@@ -93,6 +103,7 @@ class ApiHarness {
     monitoring_->register_handler(*pool_);
     ctx_->alert_dispatcher = dispatcher_.get();
     ctx_->monitoring = monitoring_.get();
+    ctx_->reads = reads_.get();
     http::ServerOptions options;
     options.port = 0;
     options.threads = 2;
@@ -120,12 +131,14 @@ class ApiHarness {
     alert_rules_.reset();
     jobs_.reset();
     store_.reset();
+    database_.reset();
     std::error_code ec;
     std::filesystem::remove_all(dir_, ec);
   }
 
   unsigned short port() const { return server_->port(); }
   storage::Store& store() { return *store_; }
+  services::ReadCache& reads() { return *reads_; }
   queue::JobQueue& jobs() { return *jobs_; }
   const std::filesystem::path& dir() const { return dir_; }
   services::Accounts& accounts() { return *accounts_; }
@@ -166,7 +179,10 @@ class ApiHarness {
     return n;
   }
   std::filesystem::path dir_;
-  std::unique_ptr<storage::Store> store_;
+  std::unique_ptr<storage::Store> database_;
+  std::unique_ptr<cache::ResilientCache> cache_;
+  std::unique_ptr<services::ReadCache> reads_;
+  std::unique_ptr<storage::Store> store_;  // database_ wrapped: changes invalidate reads_
   std::unique_ptr<services::TokenSigner> signer_;
   std::unique_ptr<services::Accounts> accounts_;
   std::unique_ptr<services::Customers> customers_;

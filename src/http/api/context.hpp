@@ -11,6 +11,7 @@
 #include "services/customers.hpp"
 #include "services/model_jobs.hpp"
 #include "services/model_service.hpp"
+#include "services/read_cache.hpp"
 #include "services/scheduler.hpp"
 #include "services/schema_service.hpp"
 #include "services/scoring_service.hpp"
@@ -32,6 +33,8 @@ struct ApiContext {
   services::ScoringService& scoring;
   // Rate limits and sign-in lockout (http/api/security.hpp); null: none.
   ApiSecurity* security = nullptr;
+  // Cached read responses (customer list pages, risk summary); null: none.
+  services::ReadCache* reads = nullptr;
   // Background jobs (queue/); null: the job routes answer 503 and imports
   // run only synchronously.
   queue::JobQueue* jobs = nullptr;

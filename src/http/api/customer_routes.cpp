@@ -9,15 +9,19 @@ using services::AccessLevel;
 
 void add_customer_routes(ApiRouter& api, ApiContext& ctx) {
   api.route("GET", "/api/v1/customers", AccessLevel::kViewer, [&ctx](Request& req) {
-    auto schema = ctx.customers.schema();
-    auto q = services::parse_customer_query(schema, req.query);
-    auto page = ctx.customers.list(q);
-    nlohmann::json items = nlohmann::json::array();
-    for (const auto& c : page.items) items.push_back(core::customer_to_json(c));
-    return json_response(200, {{"items", std::move(items)},
-                               {"total", page.total},
-                               {"limit", q.limit},
-                               {"offset", q.offset}});
+    auto render = [&] {
+      auto schema = ctx.customers.schema();
+      auto q = services::parse_customer_query(schema, req.query);
+      auto page = ctx.customers.list(q);
+      nlohmann::json items = nlohmann::json::array();
+      for (const auto& c : page.items) items.push_back(core::customer_to_json(c));
+      const nlohmann::json body{
+          {"items", std::move(items)}, {"total", page.total}, {"limit", q.limit}, {"offset", q.offset}};
+      return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    };
+    // Every role sees the same page, so the role is not part of the key.
+    if (!ctx.reads) return Response::json(200, render());
+    return Response::json(200, ctx.reads->response("customers", services::normalized_query(req.query), render));
   });
 
   api.route("POST", "/api/v1/customers", AccessLevel::kAnalyst, [&ctx](Request& req) {

@@ -55,8 +55,14 @@ void add_risk_routes(ApiRouter& api, ApiContext& ctx) {
   api.route("GET", "/api/v1/risk/summary", AccessLevel::kViewer, [&ctx](Request& req) {
     const auto limit = query_int(req, "limit", 10, 1, 1000);
     const auto days = query_int(req, "days", 30, 1, 366);
-    return json_response(200, services::risk_summary_to_json(ctx.scoring.summary(limit, static_cast<int>(days)),
-                                                             ctx.scoring.options()));
+    auto render = [&] {
+      return services::risk_summary_to_json(ctx.scoring.summary(limit, static_cast<int>(days)), ctx.scoring.options())
+          .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    };
+    // The same for every role; the key is the validated parameters.
+    if (!ctx.reads) return Response::json(200, render());
+    const auto key = "limit=" + std::to_string(limit) + "&days=" + std::to_string(days);
+    return Response::json(200, ctx.reads->response("risk_summary", key, render));
   });
 }
 
