@@ -79,6 +79,8 @@ int run_serve(const core::Config& config) {
   // Other parts add their own readiness checks here (e.g. a cache, optional).
   core::ReadinessChecks readiness;
   ctx.readiness = &readiness;
+  // Optional: without its cache the server still answers, from the database.
+  readiness.add("cache", false, [&cached] { return cached.cache->check(); });
   ctx.metrics_token = config.metrics_token;
   ctx.model_jobs = jobs.model_jobs.get();
   ctx.runs = &runs;
