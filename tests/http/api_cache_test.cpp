@@ -6,6 +6,7 @@
 #include <cmath>
 #include <random>
 #include <sstream>
+#include <thread>
 
 #include "core/metrics.hpp"
 #include "http/api_harness.hpp"
@@ -59,6 +60,22 @@ class ApiCacheTest : public ::testing::Test {
     EXPECT_EQ(r.status, expect) << method << ' ' << target << ": " << r.body;
     return r.body.empty() ? json() : r.json();
   }
+  // Starts a job (training, scoring) and waits for it to succeed.
+  json run_job(const std::string& target, const json& body) {
+    auto r = api_.call("analyst", "POST", target, body.is_null() ? "" : body.dump());
+    EXPECT_EQ(r.status, 202) << target << ": " << r.body;
+    if (r.status != 202) return json();
+    json job;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+    while (std::chrono::steady_clock::now() < deadline) {
+      job = get(r.header("location"));
+      const std::string state = job.value("state", "");
+      if (state != "queued" && state != "running") break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    EXPECT_EQ(job.value("state", ""), "succeeded") << job.dump();
+    return job.value("result", json());
+  }
   ApiHarness api_;
 };
 
@@ -107,13 +124,13 @@ TEST_F(ApiCacheTest, CustomerPagesAreCachedAndEveryChangeIsSeenAtOnce) {
 
 TEST_F(ApiCacheTest, ScoringPromotionAndRollbackAreSeenAtOnce) {
   ASSERT_EQ(api_.call("analyst", "POST", "/api/v1/customers/import", accounts_csv(300), "text/csv").status, 200);
-  send("POST", "/api/v1/models/train", {{"search_budget", 1}, {"seed", 1}}, 201);
+  run_job("/api/v1/models/train", {{"search_budget", 1}, {"seed", 1}});
 
   // The summary before and after a scoring run: the run shows at once.
   EXPECT_EQ(get("/api/v1/risk/summary")["scored"], 0);
   EXPECT_EQ(get("/api/v1/risk/summary")["scored"], 0);  // a hit
   EXPECT_EQ(get("/api/v1/customers?risk[gte]=0&limit=1")["total"], 0);
-  send("POST", "/api/v1/scoring/run", json(), 200);
+  run_job("/api/v1/scoring/run", json());
   EXPECT_EQ(get("/api/v1/risk/summary")["scored"], 300);
   EXPECT_EQ(get("/api/v1/customers?risk[gte]=0&limit=1")["total"], 300);
 
@@ -133,7 +150,7 @@ TEST_F(ApiCacheTest, ScoringPromotionAndRollbackAreSeenAtOnce) {
 
   // A second model, promoted: the same question is answered by it; rolled
   // back: by the first again, with the first's answer.
-  send("POST", "/api/v1/models/train", {{"algorithm", "logistic"}, {"search_budget", 1}, {"auto_promote", false}}, 201);
+  run_job("/api/v1/models/train", {{"algorithm", "logistic"}, {"search_budget", 1}, {"auto_promote", false}});
   send("POST", "/api/v1/models/2/promote", json(), 200);
   const auto second = send("POST", "/api/v1/predict", a, 200, "viewer");
   EXPECT_EQ(second["model_version"], 2);
