@@ -1,6 +1,6 @@
 // The cached reads through the real server: a second identical read is a hit,
 // and every change — customer create, update, delete, bulk, import, scoring,
-// promotion and rollback — is visible in the very next read.
+// monitoring, promotion and rollback — is visible in the very next read.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -157,6 +157,19 @@ TEST_F(ApiCacheTest, ScoringPromotionAndRollbackAreSeenAtOnce) {
   EXPECT_NE(second["probability"], first["probability"]);
   send("POST", "/api/v1/models/1/promote", json(), 200);
   EXPECT_EQ(send("POST", "/api/v1/predict", a, 200, "viewer"), first);
+
+  // A monitoring run scores every customer again: its history rows are in
+  // the next summary (the daily score count grows by one per customer).
+  auto daily_scores = [&] {
+    const auto summary = get("/api/v1/risk/summary");
+    std::int64_t n = 0;
+    for (const auto& d : summary["daily"]) n += d["scores"].get<std::int64_t>();
+    return n;
+  };
+  const auto before = daily_scores();
+  EXPECT_EQ(daily_scores(), before);  // a hit
+  run_job("/api/v1/monitoring/run", json());
+  EXPECT_EQ(daily_scores(), before + 300);
 }
 
 }  // namespace
