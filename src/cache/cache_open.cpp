@@ -2,6 +2,8 @@
 
 namespace churnwatch::cache {
 
-std::unique_ptr<Cache> open_cache(const CacheOptions& options) { return std::make_unique<MemoryCache>(options.memory); }
+std::unique_ptr<Cache> open_cache(const CacheOptions& options) {
+  return std::make_unique<MemoryCache>(options.memory);
+}
 
 }  // namespace churnwatch::cache

@@ -10,7 +10,8 @@ namespace churnwatch::cache {
 namespace {
 
 std::int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
       .count();
 }
 
@@ -58,7 +59,8 @@ bool ResilientCache::recover() {
     return false;
   }
   up_.store(true);
-  spdlog::info(nlohmann::json{{"msg", "cache available again"}, {"cache", std::string(backend_->kind())}}.dump());
+  spdlog::info(
+      nlohmann::json{{"msg", "cache available again"}, {"cache", std::string(backend_->kind())}}.dump());
   return true;
 }
 
@@ -120,7 +122,8 @@ std::string ResilientCache::check() {
     return detail;
   } catch (const std::exception& e) {
     if (up_.load()) mark_down(e);
-    throw core::Unavailable("degraded, serving without cache: " + std::string(backend_->kind()) + ": " + e.what());
+    throw core::Unavailable("degraded, serving without cache: " + std::string(backend_->kind()) + ": " +
+                            e.what());
   }
 }
 

@@ -71,9 +71,9 @@ struct Config {
   std::string tls_key;                // CHURNWATCH_TLS_KEY: PEM private key
 
   // Cache (cache/, services/read_cache.hpp).
-  std::size_t cache_max_bytes = 64u << 20;     // CHURNWATCH_CACHE_MAX_BYTES: in-process cache bound
-  int cache_response_ttl_seconds = 300;        // CHURNWATCH_CACHE_RESPONSE_TTL; 0: responses not cached
-  int cache_prediction_ttl_seconds = 3600;     // CHURNWATCH_CACHE_PREDICTION_TTL; 0: predictions not cached
+  std::size_t cache_max_bytes = 64u << 20;  // CHURNWATCH_CACHE_MAX_BYTES: in-process cache bound
+  int cache_response_ttl_seconds = 300;     // CHURNWATCH_CACHE_RESPONSE_TTL; 0: responses not cached
+  int cache_prediction_ttl_seconds = 3600;  // CHURNWATCH_CACHE_PREDICTION_TTL; 0: predictions not cached
 
   // The store URL to open: database_url, or SQLite in the data dir.
   std::string store_url() const;

@@ -26,17 +26,25 @@ class InvalidatingStore final : public storage::Store {
 
   void ping() override { inner_.ping(); }
   std::optional<core::DatasetSchema> current_schema() override { return inner_.current_schema(); }
-  storage::CustomerPage list_customers(const storage::CustomerQuery& q) override { return inner_.list_customers(q); }
+  storage::CustomerPage list_customers(const storage::CustomerQuery& q) override {
+    return inner_.list_customers(q);
+  }
   void for_each_customer(const storage::CustomerQuery& q,
                          const std::function<void(const core::Customer&)>& fn) override {
     inner_.for_each_customer(q, fn);
   }
-  std::optional<core::Customer> find_customer(std::string_view id) override { return inner_.find_customer(id); }
+  std::optional<core::Customer> find_customer(std::string_view id) override {
+    return inner_.find_customer(id);
+  }
   std::int64_t count_customers() override { return inner_.count_customers(); }
   std::unique_ptr<storage::CustomerWriter> begin_write(storage::WriteMode mode) override;
 
-  std::optional<storage::User> find_user(std::string_view username) override { return inner_.find_user(username); }
-  std::optional<storage::User> find_user_by_id(std::int64_t id) override { return inner_.find_user_by_id(id); }
+  std::optional<storage::User> find_user(std::string_view username) override {
+    return inner_.find_user(username);
+  }
+  std::optional<storage::User> find_user_by_id(std::int64_t id) override {
+    return inner_.find_user_by_id(id);
+  }
   std::vector<storage::User> list_users() override { return inner_.list_users(); }
   storage::User create_user(const storage::User& u) override { return inner_.create_user(u); }
   storage::User update_user(const storage::User& u) override { return inner_.update_user(u); }
@@ -45,11 +53,13 @@ class InvalidatingStore final : public storage::Store {
   void put_setting(std::string_view key, std::string_view value) override { inner_.put_setting(key, value); }
 
   storage::ModelRecord create_model(const storage::ModelRecord& m) override { return inner_.create_model(m); }
-  storage::ModelRegistration register_model(const storage::ModelRecord& m,
-                                            const std::function<std::string(std::int64_t)>& artifact_for) override {
+  storage::ModelRegistration register_model(
+      const storage::ModelRecord& m, const std::function<std::string(std::int64_t)>& artifact_for) override {
     return inner_.register_model(m, artifact_for);
   }
-  std::optional<storage::ModelRecord> find_model(std::int64_t version) override { return inner_.find_model(version); }
+  std::optional<storage::ModelRecord> find_model(std::int64_t version) override {
+    return inner_.find_model(version);
+  }
   std::optional<storage::ModelRecord> production_model() override { return inner_.production_model(); }
   std::vector<storage::ModelRecord> list_models() override { return inner_.list_models(); }
   storage::ModelRecord promote_model(std::int64_t version) override;
@@ -72,7 +82,9 @@ class InvalidatingStore final : public storage::Store {
     return inner_.find_refresh_token(token_hash);
   }
   bool revoke_refresh_token(std::int64_t id) override { return inner_.revoke_refresh_token(id); }
-  std::int64_t revoke_refresh_family(std::string_view family) override { return inner_.revoke_refresh_family(family); }
+  std::int64_t revoke_refresh_family(std::string_view family) override {
+    return inner_.revoke_refresh_family(family);
+  }
   std::int64_t revoke_user_refresh_tokens(std::int64_t user_id) override {
     return inner_.revoke_user_refresh_tokens(user_id);
   }
@@ -81,10 +93,16 @@ class InvalidatingStore final : public storage::Store {
   storage::AuditPage list_audit(const storage::AuditQuery& q) override { return inner_.list_audit(q); }
 
   // Alert rules and their outbox: none of the cached reads shows them.
-  storage::AlertRule create_alert_rule(const storage::AlertRule& r) override { return inner_.create_alert_rule(r); }
-  storage::AlertRule update_alert_rule(const storage::AlertRule& r) override { return inner_.update_alert_rule(r); }
+  storage::AlertRule create_alert_rule(const storage::AlertRule& r) override {
+    return inner_.create_alert_rule(r);
+  }
+  storage::AlertRule update_alert_rule(const storage::AlertRule& r) override {
+    return inner_.update_alert_rule(r);
+  }
   bool delete_alert_rule(std::int64_t id) override { return inner_.delete_alert_rule(id); }
-  std::optional<storage::AlertRule> find_alert_rule(std::int64_t id) override { return inner_.find_alert_rule(id); }
+  std::optional<storage::AlertRule> find_alert_rule(std::int64_t id) override {
+    return inner_.find_alert_rule(id);
+  }
   std::vector<storage::AlertRule> list_alert_rules() override { return inner_.list_alert_rules(); }
   std::int64_t enqueue_alert_events(const std::vector<storage::AlertEvent>& events) override {
     return inner_.enqueue_alert_events(events);
@@ -93,8 +111,9 @@ class InvalidatingStore final : public storage::Store {
                                                       std::int64_t limit) override {
     return inner_.claim_alert_events(now, lease_until, limit);
   }
-  void finish_alert_events(const std::vector<std::int64_t>& ids, const std::string& state, const std::string& error,
-                           const std::string& next_attempt_at, bool count_attempt) override {
+  void finish_alert_events(const std::vector<std::int64_t>& ids, const std::string& state,
+                           const std::string& error, const std::string& next_attempt_at,
+                           bool count_attempt) override {
     inner_.finish_alert_events(ids, state, error, next_attempt_at, count_attempt);
   }
   storage::AlertEventPage list_alert_events(const storage::AlertEventQuery& q) override {

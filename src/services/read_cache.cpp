@@ -44,7 +44,8 @@ std::string ReadCache::response(std::string_view kind, std::string_view key,
     requests(kind, "bypass").inc();
     return render();
   }
-  const std::string full = "resp:" + std::string(kind) + ":g" + std::to_string(*generation) + ":" + key_digest(key);
+  const std::string full =
+      "resp:" + std::string(kind) + ":g" + std::to_string(*generation) + ":" + key_digest(key);
   if (auto hit = cache_.get(full)) {
     requests(kind, "hit").inc();
     return std::move(*hit);
@@ -68,7 +69,8 @@ void ReadCache::store_prediction(const std::string& key, std::string_view body) 
 
 void ReadCache::data_changed() { cache_.bump("data"); }
 
-std::string prediction_key(std::int64_t model_version, int schema_version, std::string_view canonical_attributes) {
+std::string prediction_key(std::int64_t model_version, int schema_version,
+                           std::string_view canonical_attributes) {
   return "predict:m" + std::to_string(model_version) + ":s" + std::to_string(schema_version) + ":" +
          key_digest(canonical_attributes);
 }
@@ -87,7 +89,8 @@ std::string normalized_query(std::vector<std::pair<std::string, std::string>> pa
 
 std::string key_digest(std::string_view text) {
   unsigned char hash[16];
-  crypto_generichash(hash, sizeof hash, reinterpret_cast<const unsigned char*>(text.data()), text.size(), nullptr, 0);
+  crypto_generichash(hash, sizeof hash, reinterpret_cast<const unsigned char*>(text.data()), text.size(),
+                     nullptr, 0);
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
   for (unsigned char b : hash) {

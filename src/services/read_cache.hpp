@@ -39,7 +39,8 @@ class ReadCache {
   // The response `kind` for `key` (e.g. a normalized query) at the current
   // data generation; `render` computes it on a miss (its exceptions pass
   // through and nothing is stored).
-  std::string response(std::string_view kind, std::string_view key, const std::function<std::string()>& render);
+  std::string response(std::string_view kind, std::string_view key,
+                       const std::function<std::string()>& render);
 
   // A stored prediction body for `key` (see prediction_key), or nullopt.
   std::optional<std::string> prediction(const std::string& key);
@@ -56,7 +57,8 @@ class ReadCache {
 };
 
 // "predict:m<model>:s<schema>:<hash of canonical attributes>".
-std::string prediction_key(std::int64_t model_version, int schema_version, std::string_view canonical_attributes);
+std::string prediction_key(std::int64_t model_version, int schema_version,
+                           std::string_view canonical_attributes);
 
 // Query parameters in one canonical order (sorted by name, then value), each
 // percent-encoded, so `?b=1&a=2` and `?a=2&b=1` share an entry.

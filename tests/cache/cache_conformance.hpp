@@ -60,7 +60,8 @@ TEST_P(CacheConformance, EntriesExpireAfterTheirTtl) {
   cache_->set("forever", "z", 0ms);
   // Expiry is checked by waiting for it, with a deadline a slow machine meets.
   const auto deadline = std::chrono::steady_clock::now() + 15s;
-  while (cache_->get("short") && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(50ms);
+  while (cache_->get("short") && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(50ms);
   EXPECT_FALSE(cache_->get("short").has_value()) << "an entry with a 200 ms TTL was still there after 15 s";
   EXPECT_EQ(cache_->get("long"), "y");
   EXPECT_EQ(cache_->get("forever"), "z");

@@ -7,8 +7,8 @@ namespace churnwatch::test_support {
 namespace {
 
 INSTANTIATE_TEST_SUITE_P(Memory, CacheConformance,
-                         ::testing::Values(CacheBackend{"memory",
-                                                        [] { return std::make_unique<cache::MemoryCache>(); }}),
+                         ::testing::Values(CacheBackend{
+                             "memory", [] { return std::make_unique<cache::MemoryCache>(); }}),
                          [](const auto& info) { return info.param.name; });
 
 }  // namespace

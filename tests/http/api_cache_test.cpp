@@ -123,7 +123,8 @@ TEST_F(ApiCacheTest, CustomerPagesAreCachedAndEveryChangeIsSeenAtOnce) {
 }
 
 TEST_F(ApiCacheTest, ScoringPromotionAndRollbackAreSeenAtOnce) {
-  ASSERT_EQ(api_.call("analyst", "POST", "/api/v1/customers/import", accounts_csv(300), "text/csv").status, 200);
+  ASSERT_EQ(api_.call("analyst", "POST", "/api/v1/customers/import", accounts_csv(300), "text/csv").status,
+            200);
   run_job("/api/v1/models/train", {{"search_budget", 1}, {"seed", 1}});
 
   // The summary before and after a scoring run: the run shows at once.
@@ -136,7 +137,8 @@ TEST_F(ApiCacheTest, ScoringPromotionAndRollbackAreSeenAtOnce) {
 
   // One stored score changes the customer's history and the page.
   auto scored = send("POST", "/api/v1/predict", {{"customer_id", "acc-7"}}, 200, "viewer");
-  EXPECT_EQ(get("/api/v1/customers?q=acc-7&limit=1")["items"][0]["risk"]["probability"], scored["probability"]);
+  EXPECT_EQ(get("/api/v1/customers?q=acc-7&limit=1")["items"][0]["risk"]["probability"],
+            scored["probability"]);
 
   // What-if predictions: the second ask (attributes in another order) is a hit
   // and answers the same.

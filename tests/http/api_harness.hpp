@@ -13,29 +13,29 @@
 #include <sstream>
 #include <string>
 
+#include "alerts/discord_client.hpp"
 #include "cache/cache_memory.hpp"
 #include "cache/cache_resilient.hpp"
 #include "http/api/routes.hpp"
-#include "queue/worker_pool.hpp"
-#include "services/model_jobs.hpp"
-#include "services/training_runs.hpp"
-#include "services/transfer_jobs.hpp"
-#include "tracking/file_tracker.hpp"
 #include "http/server.hpp"
 #include "http/test_client.hpp"
+#include "queue/worker_pool.hpp"
 #include "services/accounts.hpp"
-#include "alerts/discord_client.hpp"
 #include "services/alert_dispatcher.hpp"
 #include "services/alert_rules.hpp"
-#include "services/monitoring.hpp"
-#include "services/secret_box.hpp"
 #include "services/customers.hpp"
 #include "services/invalidating_store.hpp"
+#include "services/model_jobs.hpp"
 #include "services/model_service.hpp"
+#include "services/monitoring.hpp"
 #include "services/scheduler.hpp"
 #include "services/schema_service.hpp"
 #include "services/scoring_service.hpp"
+#include "services/secret_box.hpp"
+#include "services/training_runs.hpp"
+#include "services/transfer_jobs.hpp"
 #include "storage/store.hpp"
+#include "tracking/file_tracker.hpp"
 
 namespace churnwatch::test_support {
 

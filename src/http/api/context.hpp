@@ -4,20 +4,20 @@
 #pragma once
 
 #include "core/readiness.hpp"
+#include "queue/job_queue.hpp"
 #include "services/accounts.hpp"
 #include "services/alert_dispatcher.hpp"
 #include "services/alert_rules.hpp"
-#include "services/monitoring.hpp"
 #include "services/customers.hpp"
 #include "services/model_jobs.hpp"
 #include "services/model_service.hpp"
+#include "services/monitoring.hpp"
 #include "services/read_cache.hpp"
 #include "services/scheduler.hpp"
 #include "services/schema_service.hpp"
 #include "services/scoring_service.hpp"
 #include "services/training_runs.hpp"
 #include "services/transfer_jobs.hpp"
-#include "queue/job_queue.hpp"
 #include "storage/store.hpp"
 
 namespace churnwatch::http {

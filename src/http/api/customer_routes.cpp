@@ -21,7 +21,8 @@ void add_customer_routes(ApiRouter& api, ApiContext& ctx) {
     };
     // Every role sees the same page, so the role is not part of the key.
     if (!ctx.reads) return Response::json(200, render());
-    return Response::json(200, ctx.reads->response("customers", services::normalized_query(req.query), render));
+    return Response::json(200,
+                          ctx.reads->response("customers", services::normalized_query(req.query), render));
   });
 
   api.route("POST", "/api/v1/customers", AccessLevel::kAnalyst, [&ctx](Request& req) {

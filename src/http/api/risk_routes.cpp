@@ -56,7 +56,8 @@ void add_risk_routes(ApiRouter& api, ApiContext& ctx) {
     const auto limit = query_int(req, "limit", 10, 1, 1000);
     const auto days = query_int(req, "days", 30, 1, 366);
     auto render = [&] {
-      return services::risk_summary_to_json(ctx.scoring.summary(limit, static_cast<int>(days)), ctx.scoring.options())
+      return services::risk_summary_to_json(ctx.scoring.summary(limit, static_cast<int>(days)),
+                                            ctx.scoring.options())
           .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     };
     // The same for every role; the key is the validated parameters.
