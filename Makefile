@@ -4,7 +4,7 @@ BUILD   ?= build
 JOBS    ?= $(shell nproc)
 export CCACHE_DIR ?= $(CURDIR)/$(BUILD)/.ccache
 
-.PHONY: all deps build run test test-unit test-faults bench cluster cluster-stop clean format
+.PHONY: all deps build run test test-unit test-faults test-sanitizers fuzz bench cluster cluster-stop clean format
 
 all: build
 
@@ -22,6 +22,15 @@ run: build
 
 test: build
 	@scripts/test.sh
+
+# ASan+UBSan over every suite (build/asan), TSan over the server and queue
+# suites (build/tsan); see scripts/test-sanitizers.sh.
+test-sanitizers: deps
+	@scripts/test-sanitizers.sh
+
+# libFuzzer targets in fuzz/, FUZZ_SECONDS (default 60) each (build/fuzz).
+fuzz: deps
+	@scripts/fuzz.sh
 
 bench: build
 	@bench/run_all.sh
@@ -41,4 +50,4 @@ format:
 	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
 
 clean:
-	rm -rf $(BUILD) build-debug build-asan
+	rm -rf $(BUILD) build-debug
