@@ -27,6 +27,9 @@ void add_store_options(CLI::App& cmd, core::Config& config) {
   cmd.add_option("--data-dir", config.data_dir, "Data folder (env CHURNWATCH_DATA_DIR)")->capture_default_str();
   cmd.add_option("--database-url", config.database_url,
                  "Database URL; default SQLite in the data folder (env CHURNWATCH_DATABASE_URL)");
+  cmd.add_option("--database-replica-url", config.database_replica_url,
+                 "PostgreSQL read replica for lists, exports and summaries (env "
+                 "CHURNWATCH_DATABASE_REPLICA_URL)");
 }
 
 int run(int argc, char** argv) {

@@ -19,7 +19,8 @@ void add_migrate_command(CLI::App& app, core::Config& config, Action& action);
 void add_model_commands(CLI::App& app, core::Config& config, Action& action);
 void add_monitor_command(CLI::App& app, core::Config& config, Action& action);
 
-// Adds --data-dir and --database-url, shared by every command that opens the store.
+// Adds --data-dir, --database-url and --database-replica-url, shared by every
+// command that opens the store.
 void add_store_options(CLI::App& cmd, core::Config& config);
 
 }  // namespace churnwatch::cli

@@ -22,7 +22,7 @@ std::unique_ptr<storage::Store> open_runtime_store(const core::Config &config) {
                             "': " + ec.message());
   fs::permissions(config.data_dir, fs::perms::owner_all,
                   fs::perm_options::replace, ec);
-  return storage::open_store(config.store_url());
+  return storage::open_store(config.store_url(), config.database_replica_url);
 }
 
 std::string load_jwt_secret(const core::Config &config) {

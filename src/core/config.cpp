@@ -73,6 +73,7 @@ Config config_from_env() {
   env_string("CHURNWATCH_LISTEN", c.listen);
   env_string("CHURNWATCH_DATA_DIR", c.data_dir);
   env_string("CHURNWATCH_DATABASE_URL", c.database_url);
+  env_string("CHURNWATCH_DATABASE_REPLICA_URL", c.database_replica_url);
   env_string("CHURNWATCH_WEB_DIR", c.web_dir);
   env_string("CHURNWATCH_JWT_SECRET", c.jwt_secret);
   env_string("CHURNWATCH_LOG_LEVEL", c.log_level);

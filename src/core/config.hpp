@@ -13,6 +13,9 @@ struct Config {
   std::string data_dir = "data";           // CHURNWATCH_DATA_DIR
   // CHURNWATCH_DATABASE_URL; empty: sqlite://<data_dir>/churnwatch.db
   std::string database_url;
+  // CHURNWATCH_DATABASE_REPLICA_URL: a PostgreSQL read replica for customer
+  // lists, exports and risk summaries; empty: everything reads the primary.
+  std::string database_replica_url;
   // CHURNWATCH_WEB_DIR: the built UI; empty: <dir of the binary>/web/dist when it exists.
   std::string web_dir;
   // CHURNWATCH_JWT_SECRET; empty: generated once and kept in <data_dir>/jwt.secret (0600).

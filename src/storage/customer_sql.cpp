@@ -27,6 +27,22 @@ const char* compare_op(FilterOp op) {
   }
 }
 
+// A filter value as SQL comparable with SqlDialect::json_value: a typed
+// parameter on SQLite, a JSONB value on PostgreSQL (where JSONB compares
+// numbers as numbers, text as text, and true only with true).
+std::string value_sql(const nlohmann::json& v, const SqlDialect& d, SqlParams& params) {
+  SqlParam p = to_param(v);  // rejects null, arrays and objects on both dialects
+  if (d.kind() != Dialect::kPostgres) return params.add(std::move(p));
+  return "CAST(" + params.add(v.dump()) + " AS jsonb)";
+}
+
+// PostgreSQL: `attributes` contains {name: v}, the form the GIN index serves.
+std::string contains_pair(const Filter& f, const nlohmann::json& v, SqlParams& params) {
+  to_param(v);
+  return "attributes @> CAST(" + params.add(nlohmann::json{{f.attribute, v}}.dump()) +
+         " AS jsonb)";
+}
+
 std::string filter_sql(const Filter& f, const SqlDialect& d, SqlParams& params) {
   auto invalid = [&](const std::string& why) {
     return core::Invalid("filter on '" + f.attribute + "' " + why,
@@ -34,6 +50,14 @@ std::string filter_sql(const Filter& f, const SqlDialect& d, SqlParams& params) 
   };
   if (f.op == FilterOp::kIn) {
     if (f.values.empty()) return "1 = 0";  // in an empty set: nothing matches
+    if (d.kind() == Dialect::kPostgres) {
+      std::string s = "(";
+      for (std::size_t i = 0; i < f.values.size(); ++i) {
+        if (i) s += " OR ";
+        s += contains_pair(f, f.values[i], params);
+      }
+      return s + ")";
+    }
     std::string s = d.json_value("attributes", f.attribute, params) + " IN (";
     for (std::size_t i = 0; i < f.values.size(); ++i) {
       if (i) s += ", ";
@@ -53,10 +77,11 @@ std::string filter_sql(const Filter& f, const SqlDialect& d, SqlParams& params) 
     // written twice, so its bound name is added twice.
     std::string first = d.json_value("attributes", f.attribute, params);
     std::string second = d.json_value("attributes", f.attribute, params);
-    return "(" + first + " IS NULL OR " + second + " <> " + params.add(to_param(v)) + ")";
+    return "(" + first + " IS NULL OR " + second + " <> " + value_sql(v, d, params) + ")";
   }
+  if (f.op == FilterOp::kEq && d.kind() == Dialect::kPostgres) return contains_pair(f, v, params);
   std::string value = d.json_value("attributes", f.attribute, params);
-  return value + compare_op(f.op) + params.add(to_param(v));
+  return value + compare_op(f.op) + value_sql(v, d, params);
 }
 
 // Conditions of the risk filter; a NULL probability (never scored) fails each.

@@ -7,6 +7,7 @@
 
 #include "core/clock.hpp"
 #include "storage/db_errors.hpp"
+#include "storage/sql_query.hpp"
 
 namespace churnwatch::storage {
 
@@ -20,7 +21,7 @@ struct Migration {
 
 std::vector<std::string> step1_core_tables(const SqlDialect& d) {
   const std::string json = d.json_column_type();
-  return {
+  std::vector<std::string> statements = {
       "CREATE TABLE customers ("
       " row_id " + d.auto_id_column() + ","
       " external_id TEXT NOT NULL UNIQUE,"
@@ -45,6 +46,13 @@ std::vector<std::string> step1_core_tables(const SqlDialect& d) {
       " key TEXT PRIMARY KEY,"
       " value TEXT NOT NULL)",
   };
+  if (d.kind() == Dialect::kPostgres) {
+    // Equality and IN filters are written as JSONB containment (@>), which
+    // this index serves for every attribute at once.
+    statements.push_back(
+        "CREATE INDEX customers_attributes ON customers USING GIN (attributes jsonb_path_ops)");
+  }
+  return statements;
 }
 
 std::vector<std::string> step2_models_and_risk(const SqlDialect& d) {
@@ -205,10 +213,14 @@ int applied_migration_version(soci::session& sql) {
 
 void apply_migrations(soci::session& sql, const SqlDialect& dialect) {
   try {
-    sql << "CREATE TABLE IF NOT EXISTS schema_migrations ("
+    // Under the write lock: PostgreSQL's IF NOT EXISTS still fails when two
+    // processes create the same table at once.
+    in_write_transaction(sql, dialect, [](soci::session& s) {
+      s << "CREATE TABLE IF NOT EXISTS schema_migrations ("
            " version INTEGER PRIMARY KEY,"
            " description TEXT NOT NULL,"
            " applied_at TEXT NOT NULL)";
+    });
   } catch (...) {
     rethrow_as_store_error("preparing migrations");
   }
@@ -219,6 +231,7 @@ void apply_migrations(soci::session& sql, const SqlDialect& dialect) {
     try {
       sql << dialect.begin_write();
       try {
+        if (const std::string lock = dialect.write_lock(); !lock.empty()) sql << lock;
         if (applied_migration_version(sql) < m.version) {
           for (const std::string& stmt : m.statements(dialect)) sql << stmt;
           std::string description = m.description;

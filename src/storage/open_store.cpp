@@ -1,6 +1,7 @@
 #include <cctype>
 
 #include "core/errors.hpp"
+#include "storage/postgres_store.hpp"
 #include "storage/sqlite_store.hpp"
 #include "storage/store.hpp"
 
@@ -22,8 +23,16 @@ std::string scheme_of(const std::string& url) {
 
 }  // namespace
 
-std::unique_ptr<Store> open_store(const std::string& url) {
+std::unique_ptr<Store> open_store(const std::string& url, const std::string& replica_url) {
   std::string scheme = scheme_of(url);
+  const bool postgres = scheme == "postgresql" || scheme == "postgres";
+  if (!replica_url.empty()) {
+    if (!postgres) throw core::Invalid("a read replica needs a PostgreSQL database URL");
+    const std::string replica_scheme = scheme_of(replica_url);
+    if (replica_scheme != "postgresql" && replica_scheme != "postgres") {
+      throw core::Invalid("the read replica URL must be a postgresql:// URL");
+    }
+  }
   if (scheme.empty()) {
     if (url.empty()) throw core::Invalid("the database URL is empty");
     return open_sqlite_store(url);
@@ -34,10 +43,7 @@ std::unique_ptr<Store> open_store(const std::string& url) {
     if (path.empty()) throw core::Invalid("the database URL '" + url + "' names no file");
     return open_sqlite_store(path);
   }
-  if (scheme == "postgresql" || scheme == "postgres") {
-    throw core::Invalid(
-        "PostgreSQL support is not built yet; use a sqlite:// database URL for now");
-  }
+  if (postgres) return open_postgres_store(url, replica_url);
   throw core::Invalid("unsupported database URL scheme '" + scheme +
                       "'; use sqlite:// or postgresql://");
 }

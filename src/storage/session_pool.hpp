@@ -17,9 +17,17 @@ namespace churnwatch::storage {
 class SessionPool {
  public:
   using Factory = std::function<std::unique_ptr<soci::session>()>;
+  // Whether a free session may be handed out; when not (say its server
+  // restarted), borrow() replaces it with a new one from the factory.
+  using HealthCheck = std::function<bool(soci::session&)>;
 
   // Opens `size` sessions up front with `open`, so a bad URL fails at start-up.
-  SessionPool(std::size_t size, const Factory& open);
+  // With `healthy`, the pool keeps `open` to replace sessions later, so it
+  // must then own (not borrow) whatever it captures.
+  // With `open_now` false, no session is opened until borrowed (a replica
+  // that may be down at start-up); `open` is then kept as well.
+  SessionPool(std::size_t size, const Factory& open, HealthCheck healthy = {},
+              bool open_now = true);
 
   class Lease {
    public:
@@ -35,7 +43,8 @@ class SessionPool {
     std::unique_ptr<soci::session> s_;
   };
 
-  // Blocks until a session is free.
+  // Blocks until a session is free. Throws what the factory throws when a
+  // session has to be replaced and cannot be (the slot stays for a retry).
   Lease borrow();
 
  private:
@@ -43,7 +52,9 @@ class SessionPool {
 
   std::mutex mu_;
   std::condition_variable cv_;
-  std::vector<std::unique_ptr<soci::session>> free_;
+  std::vector<std::unique_ptr<soci::session>> free_;  // null: to be reopened
+  Factory open_;
+  HealthCheck healthy_;
 };
 
 }  // namespace churnwatch::storage

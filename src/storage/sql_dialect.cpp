@@ -26,7 +26,8 @@ std::string SqlDialect::json_value(std::string_view column, std::string_view nam
   std::string col(column);
   if (dialect_ == Dialect::kPostgres) {
     // jsonb -> key keeps the JSON type; callers compare against typed jsonb.
-    return "(" + col + " -> " + params.add(std::string(name)) + ")";
+    // A JSON null reads as SQL NULL, as SQLite's json_extract gives it.
+    return "NULLIF(" + col + " -> " + params.add(std::string(name)) + ", CAST('null' AS jsonb))";
   }
   if (json_path_safe(name)) {
     std::string path = "$.\"" + std::string(name) + "\"";
@@ -81,6 +82,19 @@ std::string SqlDialect::json_column_type() const {
 
 std::string SqlDialect::begin_write() const {
   return dialect_ == Dialect::kPostgres ? "BEGIN" : "BEGIN IMMEDIATE";
+}
+
+std::string SqlDialect::write_lock() const { return transaction_lock(kWriteLockKey); }
+
+std::string SqlDialect::transaction_lock(long long key) const {
+  return dialect_ == Dialect::kPostgres
+             ? "SELECT pg_advisory_xact_lock(" + std::to_string(key) + ")"
+             : "";
+}
+
+std::string SqlDialect::for_update(bool skip_locked) const {
+  if (dialect_ != Dialect::kPostgres) return "";
+  return skip_locked ? " FOR UPDATE SKIP LOCKED" : " FOR UPDATE";
 }
 
 std::string SqlDialect::upsert_suffix(std::string_view key,

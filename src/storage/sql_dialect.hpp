@@ -18,6 +18,9 @@ namespace churnwatch::storage {
 
 enum class Dialect { kSqlite, kPostgres };
 
+// The PostgreSQL advisory lock every churnwatch write transaction holds.
+inline constexpr long long kWriteLockKey = 0x636875726e77;  // "churnw"
+
 // One bound parameter: SQLite compares integers, reals and text as such, so a
 // typed JSON value is bound with its own type (booleans as 0/1).
 using SqlParam = std::variant<long long, double, std::string>;
@@ -65,6 +68,19 @@ class SqlDialect {
   // Statement that opens a write transaction and takes the write lock at once,
   // so a writer never fails half-way on lock upgrade.
   std::string begin_write() const;
+  // Statement run right after begin_write() that makes writers from every
+  // process take turns ("" when begin_write() already does). PostgreSQL
+  // takes one transaction-scoped advisory lock, kWriteLockKey.
+  std::string write_lock() const;
+  // Like write_lock() for a lock of its own, `key`: writers of unrelated
+  // tables (the job queue) need not wait for a long import. "" on SQLite,
+  // whose begin_write() already serialises every writer.
+  std::string transaction_lock(long long key) const;
+  // Suffix of a SELECT inside a write transaction that locks the rows it
+  // reads until the transaction ends (" FOR UPDATE"; "" on SQLite, where
+  // begin_write() already excludes other writers). With `skip_locked`,
+  // rows another transaction holds are passed over instead of waited for.
+  std::string for_update(bool skip_locked = false) const;
   // "INSERT ... " suffix that turns a unique-key clash on `key` into an
   // update of `columns` from the new row.
   std::string upsert_suffix(std::string_view key, const std::vector<std::string>& columns) const;

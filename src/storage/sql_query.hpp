@@ -29,11 +29,12 @@ void run_query(soci::session& sql, const std::string& sql_text, std::vector<SqlP
 }
 
 // Runs the statements of `fn(sql)` in one write transaction (the dialect's
-// begin_write), committing when it returns and rolling back when it throws.
+// begin_write and write_lock), committing when it returns and rolling back when it throws.
 template <typename Fn>
 auto in_write_transaction(soci::session& sql, const SqlDialect& d, Fn&& fn) {
   sql << d.begin_write();
   try {
+    if (const std::string lock = d.write_lock(); !lock.empty()) sql << lock;
     if constexpr (std::is_void_v<decltype(fn(sql))>) {
       fn(sql);
       sql << "COMMIT";

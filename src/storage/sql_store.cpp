@@ -1,5 +1,7 @@
 #include "storage/sql_store.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include "core/clock.hpp"
 #include "core/errors.hpp"
 #include "storage/customer_sql.hpp"
@@ -125,6 +127,29 @@ std::optional<core::DatasetSchema> SqlStore::current_schema() {
   }
 }
 
+SessionPool::Lease SqlStore::heavy_read_session() {
+  if (replica_) {
+    const auto now = std::chrono::steady_clock::now();
+    bool try_replica;
+    {
+      std::lock_guard lock(replica_mu_);
+      try_replica = now >= replica_retry_at_;
+    }
+    if (try_replica) {
+      try {
+        return replica_->borrow();
+      } catch (const core::Error& e) {
+        constexpr auto kReplicaRetry = std::chrono::seconds(30);
+        spdlog::warn("read replica unreachable ({}); reading from the primary for the next {} s",
+                     e.what(), kReplicaRetry.count());
+        std::lock_guard lock(replica_mu_);
+        replica_retry_at_ = now + kReplicaRetry;
+      }
+    }
+  }
+  return readers_->borrow();
+}
+
 CustomerPage SqlStore::list_customers(const CustomerQuery& q) {
   CustomerPage page;
   SqlParams where_params;
@@ -133,7 +158,7 @@ CustomerPage SqlStore::list_customers(const CustomerQuery& q) {
   std::string order = customer_order(q, dialect_, params);
   std::string limit = dialect_.limit_offset(q.limit, q.offset, params);
   try {
-    auto sql = readers_->borrow();
+    auto sql = heavy_read_session();
     // One read transaction, so the total and the page see the same data.
     soci::transaction tx(*sql);
     long long total = 0;
@@ -165,7 +190,7 @@ void SqlStore::for_each_customer(const CustomerQuery& q,
   sql_text += dialect_.limit_offset(q.limit, q.offset, params);
   try {
     // A slow `fn` keeps one pooled read session (and its snapshot) for the walk.
-    auto sql = readers_->borrow();
+    auto sql = heavy_read_session();
     soci::transaction tx(*sql);
     CustomerRow row;
     run_query(*sql, sql_text, params.values(), row, [&] { fn(row.to_customer()); });

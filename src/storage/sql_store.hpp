@@ -8,6 +8,7 @@
 // sql_store_alerts.cpp.
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -91,6 +92,9 @@ class SqlStore : public Store {
   // backend's write connection is free.
   virtual void write_risk(std::vector<RiskRecord>& records) = 0;
   const SqlDialect& dialect() const { return dialect_; }
+  // Sends the heavy reads (customer lists and walks, risk summaries) to
+  // `replica`, whose sessions open when first borrowed.
+  void set_replica(std::unique_ptr<SessionPool> replica) { replica_ = std::move(replica); }
 
  private:
   // Prepared statements of the per-request lookups, kept per read session.
@@ -98,9 +102,16 @@ class SqlStore : public Store {
   // The session's kept statements, created on first use; nullptr when
   // statements are not kept for this backend (see sql_store.cpp).
   HotStatements* hot_statements(soci::session& sql);
+  // A session for a heavy read: the replica's when one is set and
+  // reachable, else the primary's. A replica that cannot be reached is left
+  // alone for kReplicaRetry before it is tried again.
+  SessionPool::Lease heavy_read_session();
 
   SqlDialect dialect_;
   std::unique_ptr<SessionPool> readers_;
+  std::unique_ptr<SessionPool> replica_;
+  std::mutex replica_mu_;
+  std::chrono::steady_clock::time_point replica_retry_at_{};
   std::mutex write_mu_;
   std::mutex hot_mu_;
   std::map<const soci::session*, std::unique_ptr<HotStatements>> hot_;

@@ -118,7 +118,7 @@ std::optional<RiskRecord> SqlStore::current_risk(std::string_view customer_id) {
 RiskSummary SqlStore::risk_summary(double high_threshold, std::int64_t limit, int days) {
   RiskSummary out;
   try {
-    auto sql = readers_->borrow();
+    auto sql = heavy_read_session();
     // One read transaction, so every part describes the same moment.
     soci::transaction tx(*sql);
     long long scored = 0;

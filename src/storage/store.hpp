@@ -382,8 +382,13 @@ class Store {
 };
 
 // Opens the store named by `url`: "sqlite:///abs/path.db", "sqlite://rel.db"
-// or a plain file path for SQLite. Applies pending migrations. Throws
-// Invalid for an unknown scheme, Unavailable when it cannot open.
-std::unique_ptr<Store> open_store(const std::string& url);
+// or a plain file path for SQLite; "postgresql://user:pass@host:port/db?pool=8"
+// (or postgres://) for PostgreSQL. Applies pending migrations.
+// `replica_url` (PostgreSQL only; "" for none) names a read replica of that
+// database for the heavy reads (customer lists and walks, risk summaries);
+// while it cannot be reached they go to the primary. Throws Invalid for an
+// unknown scheme or a replica of a SQLite store, Unavailable when the
+// primary cannot be opened.
+std::unique_ptr<Store> open_store(const std::string& url, const std::string& replica_url = "");
 
 }  // namespace churnwatch::storage

@@ -32,8 +32,12 @@ struct StoreBackend {
   std::string name;
   // The URL of a new, empty database for one test; `scratch` is a private
   // directory removed after the test. Opening the URL again must reach the
-  // same database.
+  // same database. "" when the backend's server is not available: the test
+  // then skips with `skip_message`.
   std::function<std::string(const std::filesystem::path& scratch)> fresh_url;
+  std::string skip_message = {};
+  // The read replica URL to open the store with, given its URL; unset: none.
+  std::function<std::string(const std::string& url)> replica_url = {};
 };
 
 // Names the backend in test output instead of dumping its bytes.
@@ -52,6 +56,7 @@ class StoreConformance : public ::testing::TestWithParam<StoreBackend> {
     std::filesystem::remove_all(scratch_);
     std::filesystem::create_directories(scratch_);
     url_ = GetParam().fresh_url(scratch_);
+    if (url_.empty()) GTEST_SKIP() << GetParam().skip_message;
   }
   void TearDown() override {
     store_.reset();
@@ -61,7 +66,7 @@ class StoreConformance : public ::testing::TestWithParam<StoreBackend> {
 
   // The test's store, opened on first use.
   Store& store() {
-    if (!store_) store_ = open_store(url_);
+    if (!store_) store_ = open_store(url_, GetParam().replica_url ? GetParam().replica_url(url_) : "");
     return *store_;
   }
   // Closes and reopens the store on the same database.

@@ -2,6 +2,8 @@
 // Query, account and concurrency cases are in the sibling
 // store_conformance_*_test.cpp files; all run for every backend instantiated
 // here or in a backend's own test file.
+#include <map>
+
 #include "storage/store_conformance.hpp"
 
 
@@ -127,6 +129,76 @@ TEST_P(StoreConformance, UpsertUpdatesExistingCustomers) {
   EXPECT_EQ(after.created_at, before.created_at);
   EXPECT_GE(after.updated_at, before.updated_at);
   EXPECT_EQ(store().count_customers(), 2);
+}
+
+// Thousands of rows in one writer, as an import writes them: outcomes,
+// updates, removals and the order of rows must be those of a small write
+// (a backend may switch to a bulk path past some number of rows).
+TEST_P(StoreConformance, LargeWritesKeepEveryOutcomeAndTheOrderOfRows) {
+  constexpr int kRows = 3000;
+  seed({customer("old-1", "Old", 50, 1, "France", true),
+        customer("old-2", "Old", 60, 2, "Spain", false)});
+  const auto old1 = *store().find_customer("old-1");
+  auto name = [](int i) { return "n" + std::to_string(100000 + i); };
+  {
+    auto w = store().begin_write(WriteMode::kUpsert);
+    for (int i = 0; i < kRows; ++i) {
+      ASSERT_EQ(w->put(customer(name(i), "Tab\tLine\nSlash\\ " + std::to_string(i), 20 + i % 50,
+                                i * 0.5, "Germany", i % 2 == 0, i % 2)),
+                PutOutcome::kCreated)
+          << i;
+    }
+    EXPECT_EQ(w->put(customer("old-1", "Renamed", 51, 1, "France", true)), PutOutcome::kUpdated);
+    EXPECT_EQ(w->put(customer(name(7), "Seven again", 77, 7, "Spain", false)),
+              PutOutcome::kUpdated);
+    EXPECT_EQ(w->put(customer(name(7), "Seven last", 78, 7, "Spain", false)),
+              PutOutcome::kUpdated);
+    EXPECT_TRUE(w->remove(name(9)));
+    EXPECT_FALSE(w->remove("never-there"));
+    EXPECT_EQ(w->put(customer(name(9), "Nine back", 99, 9, "Spain", false)),
+              PutOutcome::kCreated);
+    EXPECT_TRUE(w->remove("old-2"));
+    w->commit();
+  }
+  EXPECT_EQ(store().count_customers(), kRows + 1);
+  auto renamed = *store().find_customer("old-1");
+  EXPECT_EQ(renamed.display_name, "Renamed");
+  EXPECT_EQ(renamed.row_id, old1.row_id);
+  EXPECT_EQ(renamed.created_at, old1.created_at);
+  EXPECT_FALSE(store().find_customer("old-2"));
+  auto seven = *store().find_customer(name(7));
+  EXPECT_EQ(seven.display_name, "Seven last");
+  EXPECT_EQ(seven.attributes["Age"], 78);
+  EXPECT_EQ(store().find_customer(name(9))->display_name, "Nine back");
+  auto odd = *store().find_customer(name(11));
+  EXPECT_EQ(odd.display_name, "Tab\tLine\nSlash\\ 11");
+  EXPECT_EQ(odd.label, 1);
+  EXPECT_EQ(odd.attributes["Balance"], 5.5);
+  EXPECT_EQ(odd.attributes["IsActiveMember"], false);
+
+  // Row ids follow the order rows were first put in.
+  CustomerQuery q;
+  q.limit = 0;
+  auto page = store().list_customers(q);
+  ASSERT_EQ(page.items.size(), static_cast<std::size_t>(kRows + 1));
+  std::map<std::string, std::int64_t> row_ids;
+  for (const auto& c : page.items) row_ids[c.external_id] = c.row_id;
+  for (int i = 1; i < kRows; ++i) {
+    if (i == 9 || i == 10) continue;
+    ASSERT_LT(row_ids[name(i - 1)], row_ids[name(i)]) << i;
+  }
+  EXPECT_LT(row_ids["old-1"], row_ids[name(0)]);
+  EXPECT_GT(row_ids[name(9)], row_ids[name(kRows - 1)]) << "a re-created row comes last";
+
+  // Inserting the same rows again: every one a duplicate, nothing written.
+  auto w = store().begin_write(WriteMode::kInsert);
+  for (int i = 0; i < kRows; ++i) {
+    ASSERT_EQ(w->put(customer(name(i), "x", 1, 1, "France", true)), PutOutcome::kDuplicate) << i;
+  }
+  EXPECT_EQ(w->put(customer("brand-new", "New", 1, 1, "France", true)), PutOutcome::kCreated);
+  w->commit();
+  EXPECT_EQ(store().count_customers(), kRows + 2);
+  EXPECT_EQ(store().find_customer(name(11))->display_name, "Tab\tLine\nSlash\\ 11");
 }
 
 TEST_P(StoreConformance, ReplaceDeletesEveryCustomerFirst) {
