@@ -8,6 +8,7 @@
 #include "queue/redis_job_queue.hpp"
 #include "queue/sql_job_queue.hpp"
 #include "storage/db_errors.hpp"
+#include "storage/pg_conn.hpp"
 
 namespace churnwatch::queue {
 
@@ -63,6 +64,29 @@ std::unique_ptr<JobQueue> open_sqlite_job_queue(const std::string &path) {
   return make_sql_job_queue(dialect, std::move(sessions));
 }
 
+// The jobs table in a PostgreSQL database (usually the store's own). Claims
+// lock their row with FOR UPDATE SKIP LOCKED, so any number of processes
+// claim at once without taking the same job; a session whose server restarted
+// is replaced when next borrowed.
+std::unique_ptr<JobQueue> open_postgres_job_queue(const std::string &url) {
+  const storage::PostgresUrl parsed = storage::parse_postgres_url(url);
+  const storage::SqlDialect dialect(storage::Dialect::kPostgres);
+  // The pool keeps its factory to replace sessions later, so the factory
+  // owns what it captures.
+  auto first = std::make_shared<std::unique_ptr<soci::session>>(
+      storage::open_postgres_session(parsed.conninfo));
+  apply_queue_migrations(**first, dialect);
+  auto sessions = std::make_unique<storage::SessionPool>(
+      kSessions,
+      [first, conninfo = parsed.conninfo]() -> std::unique_ptr<soci::session> {
+        if (*first)
+          return std::move(*first);
+        return storage::open_postgres_session(conninfo);
+      },
+      storage::pg_session_healthy);
+  return make_sql_job_queue(dialect, std::move(sessions));
+}
+
 std::string scheme_of(const std::string &url) {
   auto pos = url.find("://");
   if (pos == std::string::npos || pos == 0)
@@ -99,10 +123,8 @@ std::unique_ptr<JobQueue> open_job_queue(const std::string &url) {
                               " does not answer");
     return make_redis_job_queue(std::move(redis));
   }
-  if (scheme == "postgresql" || scheme == "postgres") {
-    throw core::Invalid("PostgreSQL support is not built yet; use a sqlite:// "
-                        "database URL for now");
-  }
+  if (scheme == "postgresql" || scheme == "postgres")
+    return open_postgres_job_queue(url);
   throw core::Invalid("unsupported job queue URL scheme '" + scheme +
                       "'; use sqlite://, postgresql:// or redis://");
 }

@@ -11,6 +11,10 @@ namespace churnwatch::queue {
 
 namespace {
 
+// The PostgreSQL advisory lock serialising queue migrations across processes;
+// apart from the store's write lock so a running import does not hold it up.
+constexpr long long kQueueLockKey = 0x636877716d;  // "chwqm"
+
 std::vector<std::string> step1_jobs(const storage::SqlDialect &d) {
   // Optional text columns are '' when unset, so every column is NOT NULL and
   // reads need no null indicators. Times are ISO 8601 UTC text of one fixed
@@ -69,13 +73,31 @@ int applied_version(soci::session &sql) {
 void apply_queue_migrations(soci::session &sql,
                             const storage::SqlDialect &dialect) {
   try {
-    sql << "CREATE TABLE IF NOT EXISTS queue_migrations (version INTEGER "
-           "PRIMARY KEY, applied_at TEXT NOT NULL)";
+    // Under the queue's own lock: PostgreSQL's IF NOT EXISTS still fails
+    // when two processes create the same table at once.
+    sql << dialect.begin_write();
+    try {
+      if (const auto lock = dialect.transaction_lock(kQueueLockKey);
+          !lock.empty())
+        sql << lock;
+      sql << "CREATE TABLE IF NOT EXISTS queue_migrations (version INTEGER "
+             "PRIMARY KEY, applied_at TEXT NOT NULL)";
+      sql << "COMMIT";
+    } catch (...) {
+      try {
+        sql << "ROLLBACK";
+      } catch (...) {
+      }
+      throw;
+    }
     for (const auto &step : kSteps) {
       if (applied_version(sql) >= step.version)
         continue;
       sql << dialect.begin_write();
       try {
+        if (const auto lock = dialect.transaction_lock(kQueueLockKey);
+            !lock.empty())
+          sql << lock;
         // Checked again under the write lock: another process may have just
         // applied it.
         if (applied_version(sql) < step.version) {

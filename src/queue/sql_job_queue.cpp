@@ -109,11 +109,15 @@ long long exec(soci::session &sql, const std::string &text, SqlParams &params) {
   return st.get_affected_rows();
 }
 
-std::optional<Job> find(soci::session &sql, std::string_view id) {
+// `lock`: the dialect's row lock (SqlDialect::for_update), held until the
+// transaction ends, for reads that decide an update.
+std::optional<Job> find(soci::session &sql, std::string_view id,
+                        const std::string &lock = "") {
   SqlParams p;
   auto jobs = query_jobs(sql,
                          std::string("SELECT ") + kColumns +
-                             " FROM jobs WHERE id = " + p.add(std::string(id)),
+                             " FROM jobs WHERE id = " +
+                             p.add(std::string(id)) + lock,
                          p);
   if (jobs.empty())
     return std::nullopt;
@@ -158,8 +162,17 @@ public:
           p.add(payload.dump()) + ", " + p.add(o.idempotency_key) + ", " +
           p.add(o.created_by) + ", " + p.add(iso(now)) + ", " +
           p.add(iso(o.run_after.value_or(now))) + ")";
-      exec(sql, text, p);
-      return *find(sql, id);
+      if (o.idempotency_key.empty()) {
+        exec(sql, text, p);
+        return *find(sql, id);
+      }
+      // A concurrent enqueue with the same key (PostgreSQL runs them at once)
+      // makes this insert a no-op; both then return the one stored job.
+      exec(sql,
+           text + " ON CONFLICT (kind, idempotency_key) WHERE "
+                  "idempotency_key <> '' DO NOTHING",
+           p);
+      return *find_by_key(sql, kind, o.idempotency_key);
     });
   }
 
@@ -302,7 +315,7 @@ public:
   Job fail(std::string_view id, std::string_view worker_id, std::string_view error, bool retryable,
            const nlohmann::json& details) override {
     return guarded("recording a job failure", [&](soci::session &sql) {
-      auto job = find(sql, id);
+      auto job = find(sql, id, dialect_.for_update());
       if (!job || job->state != JobState::kRunning ||
           job->lease_owner != worker_id) {
         throw_not_held(sql, id, worker_id);
@@ -362,7 +375,7 @@ public:
 
   Job cancel(std::string_view id) override {
     return guarded("cancelling a job", [&](soci::session &sql) {
-      auto job = find(sql, id);
+      auto job = find(sql, id, dialect_.for_update());
       if (!job)
         throw core::NotFound("no job has id '" + std::string(id) + "'");
       if (is_terminal(job->state)) {
@@ -468,11 +481,7 @@ private:
 
   // Row lock for the claim's SELECT: PostgreSQL lets concurrent claimers skip
   // each other's rows; SQLite's BEGIN IMMEDIATE already serialises them.
-  std::string claim_lock() const {
-    return dialect_.kind() == storage::Dialect::kPostgres
-               ? " FOR UPDATE SKIP LOCKED"
-               : "";
-  }
+  std::string claim_lock() const { return dialect_.for_update(true); }
 
   storage::SqlDialect dialect_;
   std::unique_ptr<storage::SessionPool> sessions_;

@@ -17,11 +17,14 @@ namespace churnwatch::test_support {
 
 // Opens a queue on `dir` (empty, private to the test); opening twice on the
 // same dir must reach the same jobs (two processes sharing one queue).
+// `open` returns nullptr when the backend's server is not available: the
+// test then skips with `skip_message`.
 struct JobQueueBackend {
   std::string name;
   std::function<std::unique_ptr<queue::JobQueue>(
       const std::filesystem::path &dir)>
       open;
+  std::string skip_message = {};
 };
 
 inline std::ostream &operator<<(std::ostream &os, const JobQueueBackend &b) {
@@ -37,6 +40,8 @@ protected:
             std::to_string(counter++));
     std::filesystem::create_directories(dir_);
     q_ = GetParam().open(dir_);
+    if (!q_)
+      GTEST_SKIP() << GetParam().skip_message;
   }
   void TearDown() override {
     q_.reset();

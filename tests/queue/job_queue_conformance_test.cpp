@@ -4,6 +4,9 @@
 #include "core/clock.hpp"
 #include "core/errors.hpp"
 
+#include <map>
+#include <mutex>
+
 namespace churnwatch {
 namespace {
 
@@ -255,6 +258,55 @@ TEST_P(JobQueueConformance, CountsEveryState) {
   EXPECT_EQ(q_->depth(), 1);
   q_->complete(a.id, "w1", {});
   EXPECT_EQ(q_->counts()[JobState::kSucceeded], 1);
+}
+
+TEST_P(JobQueueConformance, ConcurrentWorkersOfSeveralProcessesClaimEachJobOnce) {
+  constexpr int kJobs = 40, kWorkers = 4;
+  for (int i = 0; i < kJobs; ++i)
+    q_->enqueue("import", {{"n", i}}, {});
+  std::vector<std::unique_ptr<queue::JobQueue>> queues;
+  for (int w = 0; w < kWorkers; ++w)
+    queues.push_back(reopen()); // each worker as its own process would
+  std::mutex mu;
+  std::map<std::string, int> claimed;
+  std::vector<std::thread> workers;
+  for (int w = 0; w < kWorkers; ++w) {
+    workers.emplace_back([&, w] {
+      const std::string me = "w" + std::to_string(w);
+      while (auto job = queues[w]->claim(me, {}, kLease)) {
+        {
+          std::lock_guard lock(mu);
+          ++claimed[job->id];
+        }
+        queues[w]->complete(job->id, me, {});
+      }
+    });
+  }
+  for (auto &t : workers)
+    t.join();
+  EXPECT_EQ(claimed.size(), static_cast<std::size_t>(kJobs));
+  for (const auto &[id, times] : claimed)
+    EXPECT_EQ(times, 1) << "job " << id << " was claimed " << times << " times";
+  EXPECT_EQ(q_->counts()[JobState::kSucceeded], kJobs);
+}
+
+TEST_P(JobQueueConformance, ConcurrentEnqueuesWithOneIdempotencyKeyMakeOneJob) {
+  constexpr int kClients = 4;
+  std::vector<std::unique_ptr<queue::JobQueue>> queues;
+  for (int i = 0; i < kClients; ++i)
+    queues.push_back(reopen());
+  std::vector<std::string> ids(kClients);
+  std::vector<std::thread> clients;
+  for (int i = 0; i < kClients; ++i) {
+    clients.emplace_back([&, i] {
+      ids[i] = queues[i]->enqueue("import", {}, {.idempotency_key = "same"}).id;
+    });
+  }
+  for (auto &t : clients)
+    t.join();
+  for (const auto &id : ids)
+    EXPECT_EQ(id, ids[0]);
+  EXPECT_EQ(q_->list({}).total, 1);
 }
 
 INSTANTIATE_TEST_SUITE_P(Sqlite, JobQueueConformance,
