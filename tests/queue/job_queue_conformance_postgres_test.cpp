@@ -42,16 +42,16 @@ INSTANTIATE_TEST_SUITE_P(Postgres, JobQueueConformance,
 TEST(PostgresJobQueue, KeepsWorkingAfterTheServerRestarts) {
   if (!test_support::postgres_admin_url())
     GTEST_SKIP() << test_support::kPostgresSkipMessage;
-  const char *ctl = std::getenv("CHURNWATCH_TEST_POSTGRES_CTL");
-  if (!ctl || !*ctl)
-    GTEST_SKIP() << "set CHURNWATCH_TEST_POSTGRES_CTL (scripts/test-services.sh does)";
-  auto q = queue::open_job_queue(test_support::fresh_postgres_database());
+  // A server of its own: restarting the shared one would break other tests.
+  test_support::PrivatePostgres server;
+  ASSERT_FALSE(server.url().empty()) << "the private PostgreSQL did not start";
+  auto q = queue::open_job_queue(server.url());
   auto a = q->enqueue("import", {}, {});
   // Both pooled sessions have been used.
   ASSERT_TRUE(q->get(a.id));
   ASSERT_TRUE(q->claim("w1", {}, 60s));
 
-  ASSERT_EQ(std::system((std::string(ctl) + " restart").c_str()), 0);
+  ASSERT_TRUE(server.pg_ctl("restart"));
 
   // The next operations succeed without any manual step.
   EXPECT_EQ(q->get(a.id)->state, JobState::kRunning);

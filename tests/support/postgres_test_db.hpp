@@ -10,6 +10,7 @@
 #include <libpq-fe.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <map>
 #include <mutex>
@@ -94,5 +95,53 @@ inline std::string fresh_postgres_database() {
   postgres_admin_exec("CREATE DATABASE " + db);
   return postgres_url_with_database(postgres_admin_url(), db);
 }
+
+// A PostgreSQL server of the test's own (scripts/test-services.sh in a
+// private folder), for tests that restart or stop the server: doing that to
+// the shared one would break the tests running beside them under ctest -j.
+// Stopped and removed when destroyed. Use only when postgres_admin_url() is
+// set (the tests skip otherwise, like every PostgreSQL test).
+class PrivatePostgres {
+ public:
+  PrivatePostgres() {
+    static int counter = 0;
+    dir_ = "/tmp/churnwatch-pg-" + std::to_string(::getpid()) + "-" + std::to_string(++counter);
+    std::string out;
+    if (FILE* p = ::popen((prefix() + " start").c_str(), "r")) {
+      char buf[512];
+      while (std::fgets(buf, sizeof buf, p)) out += buf;
+      ::pclose(p);
+    }
+    url_ = exported(out, "CHURNWATCH_TEST_POSTGRES_URL");
+    ctl_ = exported(out, "CHURNWATCH_TEST_POSTGRES_CTL");
+  }
+  ~PrivatePostgres() { (void)std::system((prefix() + " stop >/dev/null 2>&1").c_str()); }
+  PrivatePostgres(const PrivatePostgres&) = delete;
+  PrivatePostgres& operator=(const PrivatePostgres&) = delete;
+
+  // "" when the server did not start.
+  const std::string& url() const { return url_; }
+  // Runs `pg_ctl <verb>` on the server (restart, stop, start); true on success.
+  bool pg_ctl(const std::string& verb) const {
+    return !ctl_.empty() && std::system((ctl_ + " " + verb + " >/dev/null").c_str()) == 0;
+  }
+
+ private:
+  std::string prefix() const {
+    return "CHURNWATCH_TEST_SERVICES_DIR='" + dir_ + "' '" CHURNWATCH_SOURCE_DIR
+           "/scripts/test-services.sh'";
+  }
+  // The value of `export NAME='value'` in the script's output.
+  static std::string exported(const std::string& out, const std::string& name) {
+    const std::string key = "export " + name + "='";
+    auto at = out.find(key);
+    if (at == std::string::npos) return "";
+    at += key.size();
+    auto end = out.find("'\n", at);
+    return end == std::string::npos ? "" : out.substr(at, end - at);
+  }
+
+  std::string dir_, url_, ctl_;
+};
 
 }  // namespace churnwatch::test_support
