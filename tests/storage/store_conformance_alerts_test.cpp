@@ -1,4 +1,8 @@
 // Store conformance: alert rules and the alert outbox.
+#include <mutex>
+#include <set>
+#include <thread>
+
 #include "core/errors.hpp"
 #include "storage/store_conformance.hpp"
 
@@ -172,6 +176,47 @@ TEST_P(StoreConformance, AlertEventsAreFilteredAndCooldownsFound) {
       store().alerted_customers_since(r.id, "2026-01-02T00:00:00.000Z");
   ASSERT_EQ(cooling.size(), 1u);
   EXPECT_EQ(cooling[0], "C2");
+}
+
+// Senders in several processes share one outbox: two stores opened on the
+// same database (as two processes would) claim from threads at once, and
+// each event reaches exactly one of them.
+TEST_P(StoreConformance, AlertEventsClaimedConcurrentlyGoToOneSenderEach) {
+  AlertRule r = store().create_alert_rule(rule_named("high risk"));
+  std::vector<AlertEvent> events;
+  for (int i = 0; i < 60; ++i)
+    events.push_back(event_for(r.id, "C" + std::to_string(i), "k" + std::to_string(i)));
+  ASSERT_EQ(store().enqueue_alert_events(events), 60);
+  auto other = open_store(url_, GetParam().replica_url ? GetParam().replica_url(url_) : "");
+
+  const std::string now = "2999-01-01T00:00:00.000Z";
+  const std::string lease = "2999-01-01T00:01:00.000Z";
+  std::mutex mu;
+  std::multiset<std::int64_t> claimed;
+  std::vector<std::string> errors;
+  std::vector<std::thread> senders;
+  for (int t = 0; t < 4; ++t) {
+    Store &s = t % 2 == 0 ? store() : *other;
+    senders.emplace_back([&, &s = s] {
+      try {
+        for (;;) {
+          auto batch = s.claim_alert_events(now, lease, 3);
+          if (batch.empty()) return;
+          std::lock_guard<std::mutex> lock(mu);
+          for (const AlertEvent &e : batch) claimed.insert(e.id);
+        }
+      } catch (const std::exception &e) {
+        std::lock_guard<std::mutex> lock(mu);
+        errors.push_back(e.what());
+      }
+    });
+  }
+  for (auto &t : senders) t.join();
+  EXPECT_TRUE(errors.empty()) << errors.front();
+  EXPECT_EQ(claimed.size(), 60u);
+  EXPECT_EQ(std::set<std::int64_t>(claimed.begin(), claimed.end()).size(), 60u)
+      << "an event was claimed by two senders";
+  EXPECT_EQ(store().alert_stats().by_state["sending"], 60);
 }
 
 } // namespace churnwatch::storage::testing
