@@ -1,5 +1,5 @@
-// The worker pool against real queues (SQLite, and Redis when a test Redis
-// is configured): outcomes of handlers, retries, cancellation, and two pools
+// The worker pool against real queues (SQLite, and PostgreSQL and Redis when
+// a test server is configured): outcomes of handlers, retries, cancellation, and two pools
 // sharing one queue.
 #include "queue/worker_pool.hpp"
 
@@ -14,6 +14,7 @@
 #include "cache/redis_test_support.hpp"
 #include "core/errors.hpp"
 #include "core/metrics.hpp"
+#include "support/postgres_test_db.hpp"
 
 namespace churnwatch {
 namespace {
@@ -34,6 +35,10 @@ protected:
     std::filesystem::create_directories(dir_);
     if (GetParam() == "redis" && testing::test_redis_url().empty())
       GTEST_SKIP() << testing::kNoRedis;
+    if (GetParam() == "postgres") {
+      postgres_url_ = test_support::fresh_postgres_database();
+      if (postgres_url_.empty()) GTEST_SKIP() << test_support::kPostgresSkipMessage;
+    }
     redis_prefix_ = testing::unique_prefix("workers");
     q_ = open();
   }
@@ -42,6 +47,7 @@ protected:
   std::unique_ptr<queue::JobQueue> open() {
     if (GetParam() == "redis")
       return queue::open_job_queue(testing::test_redis_url() + "?prefix=" + redis_prefix_);
+    if (GetParam() == "postgres") return queue::open_job_queue(postgres_url_);
     return queue::open_job_queue((dir_ / "jobs.db").string());
   }
   void TearDown() override {
@@ -73,6 +79,7 @@ protected:
 
   std::filesystem::path dir_;
   std::string redis_prefix_;
+  std::string postgres_url_;  // the test's own database
   std::unique_ptr<queue::JobQueue> q_;
 };
 
@@ -317,7 +324,7 @@ TEST_P(WorkerPoolTest, RunsAreCountedByKindAndOutcome) {
       << text;
 }
 
-INSTANTIATE_TEST_SUITE_P(Queues, WorkerPoolTest, ::testing::Values("sqlite", "redis"),
+INSTANTIATE_TEST_SUITE_P(Queues, WorkerPoolTest, ::testing::Values("sqlite", "postgres", "redis"),
                          [](const auto &info) { return info.param; });
 
 } // namespace
