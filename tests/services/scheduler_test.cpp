@@ -1,5 +1,6 @@
-// The scheduler over a real SQLite store and a real job queue (SQLite, and
-// Redis Streams when a test Redis is configured): schedules kept in settings,
+// The scheduler over a real store and job queue (SQLite; PostgreSQL for both
+// and Redis Streams for the queue when a test server is configured):
+// schedules kept in settings,
 // due ticks enqueued once, and several schedulers (as on several servers)
 // sharing one queue still make exactly one job per tick.
 #include "services/scheduler.hpp"
@@ -16,6 +17,7 @@
 #include "core/clock.hpp"
 #include "core/errors.hpp"
 #include "storage/store.hpp"
+#include "support/postgres_test_db.hpp"
 
 namespace churnwatch {
 namespace {
@@ -45,8 +47,15 @@ class SchedulerTest : public ::testing::TestWithParam<std::string> {
     dir_ = std::filesystem::temp_directory_path() /
            ("churnwatch-scheduler-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
     std::filesystem::create_directories(dir_);
-    store_ = storage::open_store((dir_ / "store.db").string());
-    if (GetParam() == "redis") {
+    store_url_ = (dir_ / "store.db").string();
+    if (GetParam() == "postgres") {
+      store_url_ = test_support::fresh_postgres_database();
+      if (store_url_.empty()) GTEST_SKIP() << test_support::kPostgresSkipMessage;
+    }
+    store_ = storage::open_store(store_url_);
+    if (GetParam() == "postgres") {
+      jobs_url_ = store_url_;  // the queue in the store's database, as serve does
+    } else if (GetParam() == "redis") {
       if (testing::test_redis_url().empty()) GTEST_SKIP() << testing::kNoRedis;
       jobs_url_ = testing::test_redis_url() + "?prefix=" + testing::unique_prefix("scheduler");
     } else {
@@ -76,6 +85,7 @@ class SchedulerTest : public ::testing::TestWithParam<std::string> {
 
   std::filesystem::path dir_;
   std::unique_ptr<storage::Store> store_;
+  std::string store_url_;
   std::string jobs_url_;  // another open_job_queue(jobs_url_) is another server's handle
   std::unique_ptr<queue::JobQueue> queue_;
   ManualClock clock_;
@@ -185,7 +195,7 @@ TEST_P(SchedulerTest, DisabledSchedulesAndKindsNoWorkerRunsAreNotEnqueued) {
 // Two servers: separate store and queue connections to the same files, each
 // with its own scheduler, checking overlapping windows at the same moments.
 TEST_P(SchedulerTest, TwoSchedulersOnOneQueueMakeExactlyOneJobPerTick) {
-  auto store_b = storage::open_store((dir_ / "store.db").string());
+  auto store_b = storage::open_store(store_url_);
   auto queue_b = queue::open_job_queue(jobs_url_);
   Scheduler a(*store_, *queue_, options());
   Scheduler b(*store_b, *queue_b, options());
@@ -214,7 +224,7 @@ TEST_P(SchedulerTest, TwoSchedulersOnOneQueueMakeExactlyOneJobPerTick) {
 }
 
 TEST_P(SchedulerTest, RunningSchedulersOnTwoServersEnqueueOnceWhenTheTickComes) {
-  auto store_b = storage::open_store((dir_ / "store.db").string());
+  auto store_b = storage::open_store(store_url_);
   auto queue_b = queue::open_job_queue(jobs_url_);
   Scheduler a(*store_, *queue_, options());
   Scheduler b(*store_b, *queue_b, options());
@@ -245,7 +255,7 @@ TEST_P(SchedulerTest, AStoppedSchedulerEnqueuesNothing) {
   EXPECT_TRUE(jobs_of("monitor").empty());
 }
 
-INSTANTIATE_TEST_SUITE_P(Queues, SchedulerTest, ::testing::Values("sqlite", "redis"),
+INSTANTIATE_TEST_SUITE_P(Queues, SchedulerTest, ::testing::Values("sqlite", "postgres", "redis"),
                          [](const auto& info) { return info.param; });
 
 }  // namespace
