@@ -32,9 +32,10 @@ URL=$CHURNWATCH_CLUSTER_URL
 STATE=$CHURNWATCH_CLUSTER_STATE
 TOKEN=$(curl -fsS -X POST "$URL/api/v1/auth/login" -H 'content-type: application/json' \
   -d "{\"username\":\"admin\",\"password\":\"$(cat "$STATE/admin-password")\"}" | jq -r .access_token)
-sqlite3 "$STATE/data/churnwatch.db" 'SELECT external_id FROM customers LIMIT 500' >"$STATE/ids.txt" 2>/dev/null ||
-  curl -fsS -H "Authorization: Bearer $TOKEN" "$URL/api/v1/customers?limit=500" |
-  jq -r '.items[].external_id' >"$STATE/ids.txt"
+# The customers the load reads, through the API whatever the database is.
+curl -fsS -H "Authorization: Bearer $TOKEN" "$URL/api/v1/customers?limit=500" |
+  jq -r '.items[].id' >"$STATE/ids.txt"
+[ -s "$STATE/ids.txt" ] || { echo "faults: the cluster lists no customers to read" >&2; exit 1; }
 
 report() { echo "  measured: $*"; }
 fail() { echo "  FAILED: $*"; FAILED+=("$CURRENT"); }
