@@ -20,6 +20,8 @@
 #include <utility>
 #include <vector>
 
+#include "queue/job_queue.hpp"
+
 namespace churnwatch::test_support {
 
 // Environment changes for the child: a value sets the variable, nullopt unsets it.
@@ -76,6 +78,35 @@ inline CliResult run_cli(const std::vector<std::string>& args, const std::filesy
   text << in.rdbuf();
   r.output = text.str();
   return r;
+}
+
+// Starts `churnwatch worker --threads 1` on `dir` with 1-second job leases (so
+// a killed worker's job is taken again soon), logging to dir/worker.log.
+inline pid_t spawn_worker(const std::filesystem::path& dir, CliEnv env = {}) {
+  env.insert(env.begin(), {{"CHURNWATCH_JOB_LEASE_SECONDS", "1"},
+                           {"CHURNWATCH_LOG_LEVEL", "warn"},
+                           {"MLFLOW_TRACKING_URI", std::nullopt}});
+  return spawn_cli({"worker", "--data-dir", dir.string(), "--threads", "1"}, dir / "worker.log", env);
+}
+
+// SIGKILLs `pid` (when it is one) and reaps it; leaves -1 behind.
+inline void kill_and_reap(pid_t& pid) {
+  if (pid <= 0) return;
+  ::kill(pid, SIGKILL);
+  ::waitpid(pid, nullptr, 0);
+  pid = -1;
+}
+
+// Polls job `id` until `done` holds for it or `limit` passes; returns its last state.
+template <typename Pred>
+queue::Job wait_for_job(queue::JobQueue& q, const std::string& id, Pred done, std::chrono::seconds limit) {
+  const auto until = std::chrono::steady_clock::now() + limit;
+  queue::Job job = *q.get(id);
+  while (!done(job) && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    job = *q.get(id);
+  }
+  return job;
 }
 
 }  // namespace churnwatch::test_support

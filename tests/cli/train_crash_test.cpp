@@ -10,6 +10,7 @@
 #include <sstream>
 #include <thread>
 
+#include "cli/cli_process.hpp"
 #include "queue/job_queue.hpp"
 #include "services/customer_io.hpp"
 #include "services/demo_data.hpp"
@@ -29,23 +30,6 @@ namespace fs = std::filesystem;
 constexpr int kCustomers = 20'000;
 constexpr int kSearchBudget = 12;
 
-pid_t start_worker(const fs::path& dir) {
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    ::setenv("CHURNWATCH_JOB_LEASE_SECONDS", "1", 1);
-    ::setenv("CHURNWATCH_LOG_LEVEL", "warn", 1);
-    ::unsetenv("MLFLOW_TRACKING_URI");
-    const std::string data_dir = dir.string();
-    const std::string log = (dir / "worker.log").string();
-    if (FILE* f = std::freopen(log.c_str(), "a", stdout)) (void)f;
-    ::dup2(STDOUT_FILENO, STDERR_FILENO);
-    ::execl(CHURNWATCH_BINARY, CHURNWATCH_BINARY, "worker", "--data-dir", data_dir.c_str(), "--threads", "1",
-            static_cast<char*>(nullptr));
-    std::_Exit(127);
-  }
-  return pid;
-}
-
 class TrainCrashTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -54,25 +38,10 @@ class TrainCrashTest : public ::testing::Test {
     fs::create_directories(dir_);
   }
   void TearDown() override {
-    for (pid_t pid : {first_, second_}) {
-      if (pid > 0) {
-        ::kill(pid, SIGKILL);
-        ::waitpid(pid, nullptr, 0);
-      }
-    }
+    test_support::kill_and_reap(first_);
+    test_support::kill_and_reap(second_);
     std::error_code ec;
     fs::remove_all(dir_, ec);
-  }
-
-  template <typename Pred>
-  queue::Job wait_for(queue::JobQueue& q, const std::string& id, Pred done, std::chrono::seconds limit) {
-    const auto until = std::chrono::steady_clock::now() + limit;
-    queue::Job job = *q.get(id);
-    while (!done(job) && std::chrono::steady_clock::now() < until) {
-      std::this_thread::sleep_for(10ms);
-      job = *q.get(id);
-    }
-    return job;
   }
 
   fs::path dir_;
@@ -93,20 +62,18 @@ TEST_F(TrainCrashTest, KilledWorkersTrainingIsFinishedByAnotherWorkerWithOneMode
   const auto job =
       model_jobs.start_training({{"search_budget", kSearchBudget}, {"seed", 5}}, {.created_by = "test"});
 
-  first_ = start_worker(dir_);
-  auto running = wait_for(
+  first_ = test_support::spawn_worker(dir_);
+  auto running = test_support::wait_for_job(
       *jobs, job.id,
       [](const queue::Job& j) { return j.state != queue::JobState::kQueued && j.progress > 0.1; }, 120s);
   ASSERT_EQ(running.state, queue::JobState::kRunning)
       << "the first worker did not get into the training in time";
   ASSERT_LT(running.progress, 0.9) << "killed too late to be mid-training: " << running.message;
-  ::kill(first_, SIGKILL);
-  ::waitpid(first_, nullptr, 0);
-  first_ = -1;
+  test_support::kill_and_reap(first_);
   EXPECT_TRUE(store->list_models().empty()) << "the killed training registered nothing";
 
-  second_ = start_worker(dir_);
-  auto done = wait_for(
+  second_ = test_support::spawn_worker(dir_);
+  auto done = test_support::wait_for_job(
       *jobs, job.id, [](const queue::Job& j) { return queue::is_terminal(j.state); }, 600s);
   ASSERT_EQ(done.state, queue::JobState::kSucceeded) << done.error;
   EXPECT_EQ(done.attempts, 2);

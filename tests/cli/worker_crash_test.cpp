@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "cache/redis_test_support.hpp"
+#include "cli/cli_process.hpp"
 #include "queue/job_queue.hpp"
 #include "services/transfer_jobs.hpp"
 #include "storage/store.hpp"
@@ -37,27 +38,6 @@ std::string generated_csv() {
   return out.str();
 }
 
-// Starts `churnwatch worker` on `dir` with 1-second leases; on the Redis
-// queue at `redis_url` when it is not empty.
-pid_t start_worker(const fs::path &dir, const std::string &redis_url) {
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    ::setenv("CHURNWATCH_JOB_LEASE_SECONDS", "1", 1);
-    if (!redis_url.empty())
-      ::setenv("CHURNWATCH_REDIS_URL", redis_url.c_str(), 1);
-    ::setenv("CHURNWATCH_LOG_LEVEL", "warn", 1);
-    const std::string data_dir = dir.string();
-    const std::string log = (dir / "worker.log").string();
-    if (FILE *f = std::freopen(log.c_str(), "a", stdout))
-      (void)f;
-    ::dup2(STDOUT_FILENO, STDERR_FILENO);
-    ::execl(CHURNWATCH_BINARY, CHURNWATCH_BINARY, "worker", "--data-dir",
-            data_dir.c_str(), "--threads", "1", static_cast<char *>(nullptr));
-    std::_Exit(127);
-  }
-  return pid;
-}
-
 class WorkerCrashTest : public ::testing::TestWithParam<std::string> {
 protected:
   void SetUp() override {
@@ -73,27 +53,17 @@ protected:
     }
   }
   void TearDown() override {
-    for (pid_t pid : {first_, second_}) {
-      if (pid > 0) {
-        ::kill(pid, SIGKILL);
-        ::waitpid(pid, nullptr, 0);
-      }
-    }
+    test_support::kill_and_reap(first_);
+    test_support::kill_and_reap(second_);
     std::error_code ec;
     fs::remove_all(dir_, ec);
   }
 
-  // Polls the job until `done` holds for it (or `limit` passes).
-  template <typename Pred>
-  queue::Job wait_for(queue::JobQueue &q, const std::string &id, Pred done,
-                      std::chrono::seconds limit) {
-    const auto until = std::chrono::steady_clock::now() + limit;
-    queue::Job job = *q.get(id);
-    while (!done(job) && std::chrono::steady_clock::now() < until) {
-      std::this_thread::sleep_for(10ms);
-      job = *q.get(id);
-    }
-    return job;
+  // A worker on the SQLite queue in dir_, or on the Redis queue at redis_url_.
+  pid_t start_worker() {
+    test_support::CliEnv env;
+    if (!redis_url_.empty()) env.push_back({"CHURNWATCH_REDIS_URL", redis_url_});
+    return test_support::spawn_worker(dir_, env);
   }
 
   fs::path dir_;
@@ -110,8 +80,8 @@ TEST_P(WorkerCrashTest, KilledWorkersImportIsRedoneOnceByAnotherWorker) {
       generated_csv(), storage::WriteMode::kInsert, "generated.csv",
       std::nullopt, {.created_by = "test"});
 
-  first_ = start_worker(dir_, redis_url_);
-  auto running = wait_for(
+  first_ = start_worker();
+  auto running = test_support::wait_for_job(
       *jobs, job.id,
       [](const queue::Job &j) {
         return j.state != queue::JobState::kQueued && j.progress > 0;
@@ -120,14 +90,12 @@ TEST_P(WorkerCrashTest, KilledWorkersImportIsRedoneOnceByAnotherWorker) {
   ASSERT_EQ(running.state, queue::JobState::kRunning)
       << "the first worker did not get into the import in time";
   ASSERT_LT(running.progress, 1.0);
-  ::kill(first_, SIGKILL);
-  ::waitpid(first_, nullptr, 0);
-  first_ = -1;
+  test_support::kill_and_reap(first_);
   EXPECT_EQ(store->count_customers(), 0)
       << "the killed import's transaction left nothing behind";
 
-  second_ = start_worker(dir_, redis_url_);
-  auto done = wait_for(
+  second_ = start_worker();
+  auto done = test_support::wait_for_job(
       *jobs, job.id,
       [](const queue::Job &j) { return queue::is_terminal(j.state); }, 60s);
   EXPECT_EQ(done.state, queue::JobState::kSucceeded) << done.error;
