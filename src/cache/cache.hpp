@@ -1,8 +1,8 @@
 // The Cache interface: a small key/value store with expiry, and generation
-// counters for invalidation. Two implementations run the same conformance
-// suite (tests/cache/cache_conformance.hpp): MemoryCache, an in-process LRU
-// (the embedded default), and RedisCache (CHURNWATCH_REDIS_URL), shared by
-// every server of a fleet.
+// counters for invalidation. Its one implementation today is MemoryCache, an
+// in-process LRU (tests/cache/cache_conformance.hpp is written for every
+// backend); a Redis backend shared by every server of a fleet is to come, and
+// the interface is shaped for it (whole-second TTLs, INCR generations).
 //
 // Invalidation is by generation, not by deleting keys: a reader puts the
 // current generation of a namespace into its keys ("customers:g7:..."), and a
