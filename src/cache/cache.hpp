@@ -1,8 +1,8 @@
 // The Cache interface: a small key/value store with expiry, and generation
-// counters for invalidation. Its one implementation today is MemoryCache, an
-// in-process LRU (tests/cache/cache_conformance.hpp is written for every
-// backend); a Redis backend shared by every server of a fleet is to come, and
-// the interface is shaped for it (whole-second TTLs, INCR generations).
+// counters for invalidation. Two implementations run the same conformance
+// suite (tests/cache/cache_conformance.hpp): MemoryCache, an in-process LRU
+// (the embedded default), and RedisCache (CHURNWATCH_REDIS_URL), shared by
+// every server and worker of a fleet.
 //
 // Invalidation is by generation, not by deleting keys: a reader puts the
 // current generation of a namespace into its keys ("customers:g7:..."), and a
@@ -27,8 +27,8 @@ class Cache {
   // expired. Every method throws core::Unavailable when the backend cannot be
   // reached; none throws for a missing key.
   virtual std::optional<std::string> get(std::string_view key) = 0;
-  // Stores `value` under `key` for `ttl` (rounded down to whole seconds in
-  // Redis; zero or less: kept until evicted), replacing any previous value.
+  // Stores `value` under `key` for `ttl` (zero or less: kept until evicted),
+  // replacing any previous value.
   virtual void set(std::string_view key, std::string_view value, std::chrono::milliseconds ttl) = 0;
   // Removes `key`; no error when there is none.
   virtual void remove(std::string_view key) = 0;

@@ -11,6 +11,7 @@ CachedRuntime open_cached_runtime(const core::Config& config) {
   rt.database = open_runtime_store(config);
   cache::CacheOptions options;
   options.memory.max_bytes = config.cache_max_bytes;
+  options.redis_url = config.cache_redis_url();
   rt.cache = std::make_unique<cache::ResilientCache>(cache::open_cache(options));
   services::ReadCacheOptions reads;
   reads.prediction_ttl = std::chrono::seconds(config.cache_prediction_ttl_seconds);

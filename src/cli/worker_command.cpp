@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "cache/redis_client.hpp"
+#include "cli/cache_runtime.hpp"
 #include "cli/commands.hpp"
 #include "cli/job_runtime.hpp"
 #include "cli/ml_runtime.hpp"
@@ -30,7 +31,11 @@ int run_worker(const core::Config &config, int threads) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  auto store = open_runtime_store(config);
+  // Through the invalidating store, so that what jobs change (imports,
+  // scoring runs, promotions) also invalidates the servers' cached reads when
+  // the cache is shared in Redis.
+  auto cached = open_cached_runtime(config);
+  auto &store = cached.store;
   auto tracker = open_training_tracker(config);
   auto model_opts = model_options(config);
   model_opts.tracker = tracker.get();

@@ -51,6 +51,13 @@ void env_probability(const char* name, double& out) {
 
 }  // namespace
 
+std::string Config::cache_redis_url() const {
+  if (cache_backend == "memory" || (cache_backend.empty() && redis_url.empty())) return "";
+  if (redis_url.empty())
+    throw Invalid("CHURNWATCH_CACHE=redis needs CHURNWATCH_REDIS_URL (redis://host:port)");
+  return redis_url;
+}
+
 std::string Config::queue_url() const {
   if (queue_backend == "redis" || (queue_backend.empty() && !redis_url.empty())) {
     if (redis_url.empty())
@@ -86,6 +93,10 @@ Config config_from_env() {
   env_string("CHURNWATCH_JOBS_DATABASE_URL", c.jobs_database_url);
   env_string("CHURNWATCH_REDIS_URL", c.redis_url);
   env_string("CHURNWATCH_QUEUE", c.queue_backend);
+  env_string("CHURNWATCH_CACHE", c.cache_backend);
+  if (!c.cache_backend.empty() && c.cache_backend != "memory" && c.cache_backend != "redis")
+    throw Invalid("environment variable CHURNWATCH_CACHE must be 'memory' or 'redis', got '" +
+                  c.cache_backend + "'");
   if (!c.queue_backend.empty() && c.queue_backend != "sql" && c.queue_backend != "redis")
     throw Invalid("environment variable CHURNWATCH_QUEUE must be 'sql' or 'redis', got '" +
                   c.queue_backend + "'");

@@ -35,6 +35,8 @@ struct Config {
   std::string redis_url;
   // CHURNWATCH_QUEUE: "sql" or "redis"; empty: redis when redis_url is set, else sql.
   std::string queue_backend;
+  // CHURNWATCH_CACHE: "memory" or "redis"; empty: redis when redis_url is set, else memory.
+  std::string cache_backend;
   std::string log_level = "info";                   // CHURNWATCH_LOG_LEVEL
   // CHURNWATCH_SCHEDULER: serve runs the scheduler (periodic monitoring and
   // retraining jobs); false on servers that should only answer requests.
@@ -82,6 +84,8 @@ struct Config {
   std::string store_url() const;
   // The job queue URL to open (see jobs_database_url).
   std::string queue_url() const;
+  // The Redis URL of a shared response cache; empty for the in-process one.
+  std::string cache_redis_url() const;
 };
 
 // Defaults overridden by the CHURNWATCH_* environment variables. Throws

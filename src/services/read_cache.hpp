@@ -1,6 +1,6 @@
 // ReadCache: the cached reads of the API — what-if predictions and the heavy
 // read responses (customer list pages, the risk summary) — over the process's
-// ResilientCache (the in-process LRU; a fleet-wide Redis backend is to come).
+// ResilientCache (in-process LRU, or Redis shared by the fleet).
 //
 // - Predictions are keyed by production model version, schema version and a
 //   hash of the canonical (validated, typed, sorted) attributes. A promotion
@@ -8,8 +8,8 @@
 //   model; the answer for given attributes does not depend on stored data.
 // - Responses are keyed by the generation of the "data" namespace, a kind
 //   ("customers", "risk_summary") and the normalized query. The generation is
-//   bumped after every change they depend on (see invalidating_store.hpp);
-//   other processes' entries end with their TTL.
+//   bumped after every change they depend on (see invalidating_store.hpp),
+//   in Redis for every server at once (in-process: this process only).
 //
 // Hits and misses are counted in churnwatch_cache_requests_total{cache,
 // outcome}; outcome "bypass" means the cache was unavailable.
