@@ -13,6 +13,7 @@
 #include <fstream>
 #include <thread>
 
+#include "cli/cli_process.hpp"
 #include "storage/store.hpp"
 #include "support/postgres_test_db.hpp"
 
@@ -59,28 +60,16 @@ protected:
     w->commit();
   }
   void TearDown() override {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-    }
+    test_support::kill_and_reap(pid_);
     std::error_code ec;
     fs::remove_all(dir_, ec);
   }
 
   // Starts `churnwatch import` of the generated file into the test database.
   void start_import() {
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      ::setenv("CHURNWATCH_LOG_LEVEL", "warn", 1);
-      const std::string log = (dir_ / "import.log").string();
-      if (FILE *f = std::freopen(log.c_str(), "a", stdout))
-        (void)f;
-      ::dup2(STDOUT_FILENO, STDERR_FILENO);
-      const std::string data_dir = dir_.string(), csv = (dir_ / "customers.csv").string();
-      ::execl(CHURNWATCH_BINARY, CHURNWATCH_BINARY, "import", csv.c_str(), "--data-dir",
-              data_dir.c_str(), "--database-url", url_.c_str(), static_cast<char *>(nullptr));
-      std::_Exit(127);
-    }
+    pid_ = test_support::spawn_cli({"import", (dir_ / "customers.csv").string(), "--data-dir", dir_.string(),
+                                    "--database-url", url_},
+                                   dir_ / "import.log", {{"CHURNWATCH_LOG_LEVEL", "warn"}});
   }
 
   // Waits until the import is streaming rows (its session of the test
