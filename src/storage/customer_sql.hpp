@@ -1,6 +1,7 @@
 // SQL for reading customers: the WHERE and ORDER BY clauses a CustomerQuery
-// asks for, and turning a result row back into a core::Customer. Attribute
-// names and values travel as bound parameters only.
+// asks for, and turning a result row back into a core::Customer. Values
+// travel as bound parameters only; attribute names too, except in SQLite's
+// JSON paths (see SqlDialect::json_value).
 #pragma once
 
 #include <soci/soci.h>

@@ -14,6 +14,16 @@ bool json_path_safe(std::string_view name) {
   return true;
 }
 
+// The SQL string literal '$."name"', quotes doubled; for json_path_safe names.
+std::string sqlite_path_literal(std::string_view name) {
+  std::string s = "'$.\"";
+  for (char c : name) {
+    if (c == '\'') s += '\'';
+    s += c;
+  }
+  return s + "\"'";
+}
+
 }  // namespace
 
 std::string SqlParams::add(SqlParam p) {
@@ -30,8 +40,10 @@ std::string SqlDialect::json_value(std::string_view column, std::string_view nam
     return "NULLIF(" + col + " -> " + params.add(std::string(name)) + ", CAST('null' AS jsonb))";
   }
   if (json_path_safe(name)) {
-    std::string path = "$.\"" + std::string(name) + "\"";
-    return "json_extract(" + col + ", " + params.add(std::move(path)) + ")";
+    // The path is spelled as a literal, not bound: SQLite uses an expression
+    // index (sqlite_attribute_indexes.hpp) only for a query holding the very
+    // same expression, and a bound parameter never matches one.
+    return "json_extract(" + col + ", " + sqlite_path_literal(name) + ")";
   }
   return "(SELECT value FROM json_each(" + col + ") WHERE key = " +
          params.add(std::string(name)) + ")";

@@ -4,8 +4,10 @@
 // storage layer is written once against these helpers.
 //
 // Placeholders are SOCI's named form (":p1", ":p2", ...) bound by name, so
-// the same text works with both backends whatever order they appear in. Values, attribute names and JSON
-// paths are always bound, never spliced into the SQL text.
+// the same text works with both backends whatever order they appear in. Values
+// and attribute names are bound, never spliced into the SQL text; the one
+// exception is SQLite's JSON path for a name json_value can spell as a path,
+// written as an escaped literal so that expression indexes apply.
 #pragma once
 
 #include <cstdint>
@@ -44,7 +46,9 @@ class SqlDialect {
 
   // An expression giving the value of attribute `name` in the JSON column
   // `column`, typed as SQL sees JSON scalars (number, text, 0/1 for
-  // booleans, NULL when missing). The name is bound, never spliced.
+  // booleans, NULL when missing). On SQLite, a name without '"', '\\' or
+  // control characters is written into a JSON path literal and binds
+  // nothing (so an expression index can match it); any other name is bound.
   std::string json_value(std::string_view column, std::string_view name, SqlParams& params) const;
   // The same value as text, for substring matching.
   std::string json_text(std::string_view column, std::string_view name, SqlParams& params) const;

@@ -113,15 +113,7 @@ void SqlStore::ping() {
 std::optional<core::DatasetSchema> SqlStore::current_schema() {
   try {
     auto sql = readers_->borrow();
-    int version = 0;
-    std::string definition;
-    soci::indicator ind = soci::i_null;
-    *sql << "SELECT version, definition FROM dataset_schema ORDER BY version DESC LIMIT 1",
-        soci::into(version), soci::into(definition, ind);
-    if (!sql->got_data()) return std::nullopt;
-    auto schema = nlohmann::json::parse(definition).get<core::DatasetSchema>();
-    schema.version = version;
-    return schema;
+    return read_current_schema(*sql);
   } catch (...) {
     rethrow_as_store_error("reading the dataset schema");
   }
@@ -343,6 +335,18 @@ void SqlStore::put_setting(std::string_view key, std::string_view value) {
   } catch (...) {
     rethrow_as_store_error("saving a setting");
   }
+}
+
+std::optional<core::DatasetSchema> read_current_schema(soci::session& sql) {
+  int version = 0;
+  std::string definition;
+  soci::indicator ind = soci::i_null;
+  sql << "SELECT version, definition FROM dataset_schema ORDER BY version DESC LIMIT 1", soci::into(version),
+      soci::into(definition, ind);
+  if (!sql.got_data()) return std::nullopt;
+  auto schema = nlohmann::json::parse(definition).get<core::DatasetSchema>();
+  schema.version = version;
+  return schema;
 }
 
 core::DatasetSchema save_schema_version(soci::session& sql, core::DatasetSchema schema) {

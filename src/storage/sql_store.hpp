@@ -117,6 +117,9 @@ class SqlStore : public Store {
   std::map<const soci::session*, std::unique_ptr<HotStatements>> hot_;
 };
 
+// The latest stored schema on `sql`, or nullopt before the first one.
+std::optional<core::DatasetSchema> read_current_schema(soci::session& sql);
+
 // Saves `schema` as the next version on `sql` (inside the caller's
 // transaction) and returns it with its version set.
 core::DatasetSchema save_schema_version(soci::session& sql, core::DatasetSchema schema);

@@ -7,6 +7,7 @@
 #include "storage/db_errors.hpp"
 #include "storage/migrations.hpp"
 #include "storage/sql_store.hpp"
+#include "storage/sqlite_attribute_indexes.hpp"
 #include "storage/sqlite_risk_writer.hpp"
 #include "storage/sqlite_writer.hpp"
 #include "storage/wal_checkpointer.hpp"
@@ -103,6 +104,7 @@ std::unique_ptr<Store> open_sqlite_store(const std::string& path) {
     rethrow_as_store_error("opening '" + path + "'");
   }
   apply_migrations(*writer, SqlDialect(Dialect::kSqlite));
+  ensure_attribute_indexes(*writer);
   auto readers = std::make_unique<SessionPool>(kReadSessions, [&] { return open_session(path); });
   return std::make_unique<SqliteStore>(path, std::move(writer), std::move(readers));
 }

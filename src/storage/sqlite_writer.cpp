@@ -4,12 +4,14 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <optional>
 
 #include "core/clock.hpp"
 #include "core/errors.hpp"
 #include "storage/db_errors.hpp"
 #include "storage/json_text.hpp"
 #include "storage/sql_store.hpp"
+#include "storage/sqlite_attribute_indexes.hpp"
 #include "storage/sqlite_statement.hpp"
 
 namespace churnwatch::storage {
@@ -36,6 +38,9 @@ class SqliteCustomerWriter final : public CustomerWriter {
     open_ = true;
     try {
       if (mode_ == WriteMode::kReplace) {
+        // Every row is written anew: building the attribute indexes once at
+        // commit takes a fraction of the time updating them row by row does.
+        drop_attribute_indexes();
         sqlite_exec(db_, "DELETE FROM customers", "clearing customers");
       }
       insert_ = std::make_unique<SqliteStatement>(
@@ -89,7 +94,10 @@ class SqliteCustomerWriter final : public CustomerWriter {
   core::DatasetSchema save_schema(core::DatasetSchema schema) override {
     require_open();
     try {
-      return save_schema_version(sql_, std::move(schema));
+      core::DatasetSchema saved = save_schema_version(sql_, std::move(schema));
+      // Its attribute indexes are made at commit, after the rows are in.
+      saved_schema_ = saved;
+      return saved;
     } catch (...) {
       rethrow_as_store_error("saving the dataset schema");
     }
@@ -97,12 +105,31 @@ class SqliteCustomerWriter final : public CustomerWriter {
 
   void commit() override {
     require_open();
+    if (saved_schema_ || indexes_dropped_) {
+      // In this transaction: if indexing fails, the writer rolls back and
+      // the old rows, schema and indexes stay.
+      try {
+        std::optional<core::DatasetSchema> schema = saved_schema_ ? saved_schema_ : read_current_schema(sql_);
+        sync_attribute_indexes(sql_, schema ? *schema : core::DatasetSchema{});
+      } catch (...) {
+        rethrow_as_store_error("indexing customer attributes");
+      }
+    }
     finish("COMMIT");
   }
 
  private:
   void require_open() const {
     if (!open_) throw std::logic_error("CustomerWriter used after commit");
+  }
+
+  void drop_attribute_indexes() {
+    try {
+      sync_attribute_indexes(sql_, core::DatasetSchema{});
+    } catch (...) {
+      rethrow_as_store_error("starting an import");
+    }
+    indexes_dropped_ = true;
   }
 
   // The timestamp text changes once per millisecond; formatting it for every
@@ -147,6 +174,8 @@ class SqliteCustomerWriter final : public CustomerWriter {
   std::unique_lock<std::mutex> lock_;
   bool open_ = false;
   std::unique_ptr<SqliteStatement> insert_, update_, remove_;
+  std::optional<core::DatasetSchema> saved_schema_;
+  bool indexes_dropped_ = false;
   std::string attributes_, now_;
   std::chrono::time_point<std::chrono::system_clock, std::chrono::milliseconds> now_ms_{};
 };
