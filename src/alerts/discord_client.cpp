@@ -13,6 +13,8 @@
 #include <thread>
 #include <vector>
 
+#include "core/text.hpp"
+
 namespace churnwatch::alerts {
 
 std::string_view delivery_state_name(DeliveryState state) {
@@ -90,9 +92,7 @@ std::size_t on_header(char* data, std::size_t size, std::size_t n, void* user) {
   if (line.rfind("HTTP/", 0) == 0) headers->clear();  // a new response (e.g. after 100)
   const auto colon = line.find(':');
   if (colon != std::string_view::npos) {
-    std::string name(line.substr(0, colon));
-    std::transform(name.begin(), name.end(), name.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::string name = core::ascii_lower(line.substr(0, colon));
     std::string_view value = line.substr(colon + 1);
     while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
       value.remove_prefix(1);

@@ -9,23 +9,12 @@
 #include <memory>
 
 #include "core/errors.hpp"
+#include "core/text.hpp"
 
 namespace churnwatch::alerts {
 
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
-std::string trim(std::string_view s) {
-  const auto b = s.find_first_not_of(" \t");
-  if (b == std::string_view::npos) return {};
-  return std::string(s.substr(b, s.find_last_not_of(" \t") - b + 1));
-}
 
 [[noreturn]] void reject(const std::string& why) {
   throw core::Invalid("invalid Discord webhook URL: " + why, {{"webhook_url", why, {}, {}}});
@@ -78,7 +67,7 @@ WebhookUrlPolicy WebhookUrlPolicy::from_env() {
   WebhookUrlPolicy policy;
   if (const char* extra = std::getenv(std::string(kAllowHostsEnv).c_str())) {
     for (const auto& item : split(extra, ',')) {
-      auto host = lower(trim(item));
+      auto host = core::ascii_lower(core::trim(item));
       if (!host.empty()) policy.allowed_hosts.push_back(std::move(host));
     }
   }
@@ -106,13 +95,13 @@ std::string mask_webhook_url(std::string_view url) {
 WebhookTarget parse_webhook_url(std::string_view url, const WebhookUrlPolicy& policy) {
   std::unique_ptr<CURLU, UrlDeleter> u(curl_url());
   if (!u) throw core::Unavailable("out of memory parsing a URL");
-  const std::string text = trim(url);
+  const std::string text(core::trim(url));
   if (text.empty()) reject("empty");
   if (curl_url_set(u.get(), CURLUPART_URL, text.c_str(), 0) != CURLUE_OK)
     reject("not an absolute URL");
 
-  const std::string scheme = lower(part(u.get(), CURLUPART_SCHEME).value_or(""));
-  std::string host = lower(part(u.get(), CURLUPART_HOST).value_or(""));
+  const std::string scheme = core::ascii_lower(part(u.get(), CURLUPART_SCHEME).value_or(""));
+  std::string host = core::ascii_lower(part(u.get(), CURLUPART_HOST).value_or(""));
   if (host.size() > 2 && host.front() == '[' && host.back() == ']')
     host = host.substr(1, host.size() - 2);
   const auto port = part(u.get(), CURLUPART_PORT);

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <spdlog/spdlog.h>
 
+#include "core/text.hpp"
 #include "http/cors.hpp"
 #include "http/pipeline.hpp"
 #include "http/server_state.hpp"
@@ -33,13 +34,6 @@ constexpr auto kWriteTimeout = std::chrono::seconds(60);
 // this long (so the client sees the response, not a reset).
 constexpr auto kLingerTime = std::chrono::seconds(2);
 constexpr std::size_t kLingerBytes = 8 << 20;
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 // A header value with CR/LF removed, so no value (say, a file name taken
 // from user input) can inject headers or split the response.
@@ -183,7 +177,7 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
     req_.method = std::string(msg.method_string());
     req_.target = std::string(msg.target());
     for (const auto& field : msg) {
-      auto& slot = req_.headers[lower(field.name_string())];
+      auto& slot = req_.headers[core::ascii_lower(field.name_string())];
       slot = slot.empty() ? std::string(field.value()) : slot + ", " + std::string(field.value());
     }
     req_.body = std::move(msg.body());

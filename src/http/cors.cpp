@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/errors.hpp"
+#include "core/text.hpp"
 
 namespace churnwatch::http {
 namespace {
@@ -14,11 +15,6 @@ constexpr const char *kMaxAgeSeconds = "600";
 
 bool is_api_path(std::string_view path) { return path == "/api" || path.rfind("/api/", 0) == 0; }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 bool valid_origin(std::string_view o) {
   std::string_view rest;
@@ -51,15 +47,13 @@ std::vector<std::string> parse_origin_list(std::string_view text) {
   std::vector<std::string> out;
   while (!text.empty()) {
     const auto comma = text.find(',');
-    std::string entry(trim(text.substr(0, comma)));
+    std::string entry(core::trim(text.substr(0, comma)));
     text = comma == std::string_view::npos ? std::string_view() : text.substr(comma + 1);
     if (entry.empty()) continue;
     if (!valid_origin(entry))
       throw core::Invalid("'" + entry + "' is not an origin",
                           {{"CHURNWATCH_CORS_ORIGINS", "comma-separated scheme://host[:port], no path"}});
-    std::transform(entry.begin(), entry.end(), entry.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    out.push_back(std::move(entry));
+    out.push_back(core::ascii_lower(entry));
   }
   return out;
 }

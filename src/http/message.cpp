@@ -3,21 +3,12 @@
 #include <algorithm>
 #include <cctype>
 
+#include "core/text.hpp"
+
 namespace churnwatch::http {
 
-namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
-}  // namespace
-
 std::string_view Request::header(std::string_view name) const {
-  auto it = headers.find(lower(name));
+  auto it = headers.find(core::ascii_lower(name));
   return it == headers.end() ? std::string_view{} : std::string_view{it->second};
 }
 
@@ -42,9 +33,8 @@ Response Response::json(int status, std::string body) {
 }
 
 void Response::set_header(std::string name, std::string value) {
-  const std::string key = lower(name);
   for (auto& [existing, existing_value] : headers) {
-    if (lower(existing) == key) {
+    if (core::iequals(existing, name)) {
       existing_value = std::move(value);
       return;
     }

@@ -4,19 +4,15 @@
 #include <cctype>
 
 #include "core/errors.hpp"
+#include "core/text.hpp"
 
 namespace churnwatch::http {
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-  return out;
-}
 
 // Value of `key` in a header parameter list: form-data; name="file"; filename="a.csv"
 std::string header_param(std::string_view header, std::string_view key) {
-  const std::string h = lower(header);
+  const std::string h = core::ascii_lower(header);
   const std::string k = std::string(key) + "=";
   std::size_t pos = 0;
   while ((pos = h.find(k, pos)) != std::string::npos) {
@@ -59,7 +55,7 @@ std::vector<FormPart> parse_multipart(std::string_view body, std::string_view co
                                                                                  : line_end - line_start);
       auto colon = line.find(':');
       if (colon != std::string_view::npos) {
-        auto name = lower(line.substr(0, colon));
+        auto name = core::ascii_lower(line.substr(0, colon));
         auto value = line.substr(colon + 1);
         while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
         if (name == "content-disposition") {
@@ -84,7 +80,7 @@ std::vector<FormPart> parse_multipart(std::string_view body, std::string_view co
 
 CsvUpload csv_upload(const Request& req) {
   std::string_view type = req.header("content-type");
-  const std::string media = lower(type.substr(0, type.find(';')));
+  const std::string media = core::ascii_lower(type.substr(0, type.find(';')));
   CsvUpload upload;
   if (media == "text/csv" || media == "application/csv") {
     upload.csv = req.body;

@@ -7,6 +7,7 @@
 #include "core/clock.hpp"
 #include "core/metrics.hpp"
 #include "core/random.hpp"
+#include "core/text.hpp"
 #include "http/problem.hpp"
 #include "http/url.hpp"
 
@@ -22,11 +23,7 @@ bool is_api_path(std::string_view path) { return path == "/api" || path.rfind("/
 
 bool has_header(const Response& res, std::string_view name) {
   for (const auto& [key, value] : res.headers) {
-    if (key.size() == name.size() &&
-        std::equal(key.begin(), key.end(), name.begin(), [](char a, char b) {
-          return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
-        }))
-      return true;
+    if (core::iequals(key, name)) return true;
   }
   return false;
 }

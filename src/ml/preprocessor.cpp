@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "core/errors.hpp"
+#include "core/text.hpp"
 
 namespace churnwatch::ml {
 namespace {
@@ -23,12 +24,6 @@ bool encodable(core::AttrType t) { return t != core::AttrType::kText; }
   throw core::Invalid("attribute '" + attr.name + "' expects " + std::string(expected) + ", got " +
                           value.dump(),
                       {core::FieldError{attr.name, "expected " + std::string(expected), {}, {}}});
-}
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
 }
 
 double to_number(const core::Attribute& attr, const nlohmann::json& v) {
@@ -47,9 +42,9 @@ double to_boolean(const core::Attribute& attr, const nlohmann::json& v) {
   if (v.is_boolean()) return v.get<bool>() ? 1.0 : 0.0;
   if (v.is_number()) return v.get<double>() != 0.0 ? 1.0 : 0.0;
   if (v.is_string()) {
-    const auto s = lower(v.get<std::string>());
-    if (s == lower(attr.true_text) || s == "true" || s == "yes" || s == "y" || s == "1") return 1.0;
-    if (s == lower(attr.false_text) || s == "false" || s == "no" || s == "n" || s == "0") return 0.0;
+    const auto s = core::ascii_lower(v.get_ref<const std::string&>());
+    if (core::iequals(s, attr.true_text) || s == "true" || s == "yes" || s == "y" || s == "1") return 1.0;
+    if (core::iequals(s, attr.false_text) || s == "false" || s == "no" || s == "n" || s == "0") return 0.0;
   }
   bad_value(attr, v, "a boolean");
 }

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/errors.hpp"
+#include "core/text.hpp"
 
 namespace churnwatch::services {
 
@@ -44,16 +45,11 @@ struct FieldProblem {
   std::string message;
 };
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 unsigned parse_value(std::string_view text, const FieldSpec& spec) {
   if (text.empty()) throw FieldProblem{"a value is missing"};
   if (spec.names) {
-    const std::string name = lower(text);
+    const std::string name = core::ascii_lower(text);
     for (std::size_t i = 0; i < spec.name_count; ++i)
       if (name == spec.names[i]) return spec.min + static_cast<unsigned>(i);
   }
@@ -149,7 +145,7 @@ CronExpression CronExpression::parse(std::string_view text, std::string_view fie
   while (!body.empty() && std::isspace(static_cast<unsigned char>(body.front()))) body.remove_prefix(1);
   while (!body.empty() && std::isspace(static_cast<unsigned char>(body.back()))) body.remove_suffix(1);
   if (!body.empty() && body.front() == '@') {
-    const auto expanded = expand_macro(lower(body));
+    const auto expanded = expand_macro(core::ascii_lower(body));
     if (expanded.empty())
       throw fail("unknown macro '" + std::string(body) +
                  "' (use @hourly, @daily, @weekly, @monthly, @yearly or five fields)");

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <unordered_map>
 
+#include "core/text.hpp"
 #include "core/values.hpp"
 #include "services/csv_reader.hpp"
 #include "services/customer_io.hpp"
@@ -30,11 +31,6 @@ bool guarded_formula(std::string_view text) {
   return i > 0 && i < text.size() && is_formula_start(text[i]);
 }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
 
 // Collects errors up to a limit; reaching the limit stops the import.
 class ErrorList {
@@ -153,7 +149,7 @@ class Importer {
     column_attr_.assign(header_.size(), -1);
     std::unordered_map<std::string, std::size_t> seen;
     for (std::size_t c = 0; c < header_.size(); ++c) {
-      std::string name(trim(header_[c]));
+      std::string name(core::trim(header_[c]));
       const long col = static_cast<long>(c) + 1;
       if (!seen.emplace(name, c).second) {
         errors_.add(name, "column '" + name + "' appears twice in the header", 1, col);
@@ -194,7 +190,7 @@ class Importer {
     }
     bool all_empty = true;
     for (const auto& cell : rec.cells)
-      if (!trim(cell).empty()) all_empty = false;
+      if (!core::trim(cell).empty()) all_empty = false;
     if (all_empty) {
       ++result_.skipped;
       return;
@@ -218,7 +214,7 @@ class Importer {
       std::string error;
       auto value = core::parse_cell(attr, text, error);
       if (!value && inferred_ && attr.type == core::AttrType::kCategory) {
-        attr.categories.emplace_back(trim(text));
+        attr.categories.emplace_back(core::trim(text));
         value = nlohmann::json(attr.categories.back());
       }
       if (!value) {

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "core/errors.hpp"
+#include "core/text.hpp"
 
 namespace churnwatch::services {
 namespace {
@@ -12,10 +13,7 @@ namespace {
 // Usernames compare case-insensitively here so "Admin" and "admin" share a
 // counter whatever the store's collation.
 std::string account_key(std::string_view username) {
-  std::string k(username.substr(0, 128));
-  std::transform(k.begin(), k.end(), k.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return k;
+  return core::ascii_lower(username.substr(0, 128));
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <unordered_set>
 
 #include "core/errors.hpp"
+#include "core/text.hpp"
 #include "services/csv_reader.hpp"
 
 namespace churnwatch::services {
@@ -18,18 +19,6 @@ namespace {
 // A text column is a category when it has at most this many distinct values
 // and they repeat (at most half as many distinct values as filled cells).
 constexpr std::size_t kMaxCategories = 50;
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 // Lowercase letters and digits only: "Customer_ID" -> "customerid".
 std::string normalized(std::string_view s) {
@@ -82,7 +71,7 @@ struct Column {
 };
 
 void observe(Column& col, std::string_view raw, std::size_t row_index) {
-  std::string_view v = trim(raw);
+  std::string_view v = core::trim(raw);
   if (v.empty()) {
     col.row_numbers = false;
     return;
@@ -114,7 +103,7 @@ std::optional<std::pair<std::string, std::string>> boolean_texts(const Column& c
     std::string true_text, false_text;
     bool fits = true;
     for (const auto& v : col.distinct) {
-      std::string l = lower(v);
+      std::string l = core::ascii_lower(v);
       if (l == t) {
         if (true_text.empty()) true_text = v;
       } else if (l == f) {
@@ -157,7 +146,7 @@ bool display_name(const std::string& n) {
 bool id_name(const std::string& raw) {
   std::string n = normalized(raw);
   if (n == "id") return true;
-  std::string l = lower(raw);
+  std::string l = core::ascii_lower(raw);
   auto ends = [&](std::string_view suffix) {
     return l.size() > suffix.size() && l.compare(l.size() - suffix.size(), suffix.size(), suffix) == 0;
   };
@@ -177,14 +166,14 @@ core::DatasetSchema infer_schema(const std::vector<std::string>& header,
                                  const std::vector<std::vector<std::string>>& rows) {
   std::vector<core::FieldError> header_errors;
   for (std::size_t i = 0; i < header.size(); ++i)
-    if (trim(header[i]).empty())
+    if (core::trim(header[i]).empty())
       header_errors.push_back(
           {"", "column " + std::to_string(i + 1) + " has no name", 1L, static_cast<long>(i + 1)});
   if (header.empty()) header_errors.push_back({"", "the file has no header line", 1L, 1L});
   if (!header_errors.empty()) throw core::Invalid("the header is not usable", header_errors);
 
   std::vector<Column> cols(header.size());
-  for (std::size_t c = 0; c < header.size(); ++c) cols[c].name = std::string(trim(header[c]));
+  for (std::size_t c = 0; c < header.size(); ++c) cols[c].name = std::string(core::trim(header[c]));
   for (std::size_t r = 0; r < rows.size(); ++r)
     for (std::size_t c = 0; c < cols.size(); ++c)
       observe(cols[c], c < rows[r].size() ? std::string_view(rows[r][c]) : std::string_view(), r);

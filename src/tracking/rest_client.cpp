@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "core/errors.hpp"
+#include "core/text.hpp"
 
 namespace churnwatch::tracking {
 namespace {
@@ -25,9 +26,7 @@ std::size_t on_body(char* data, std::size_t size, std::size_t n, void* out) {
 
 std::size_t on_header(char* data, std::size_t size, std::size_t n, void* out) {
   std::string line(data, size * n);
-  std::string lower = line;
-  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
-  if (lower.starts_with("retry-after:")) {
+  if (core::istarts_with(line, "retry-after:")) {
     try {
       *static_cast<int*>(out) = std::stoi(line.substr(12));
     } catch (...) {

@@ -2,15 +2,15 @@
 
 #include "core/errors.hpp"
 
+#include "core/text.hpp"
+
 namespace churnwatch::http {
 namespace {
 
 std::string_view bearer_token(const Request& req) {
   std::string_view h = req.header("authorization");
   constexpr std::string_view kPrefix = "Bearer ";
-  if (h.size() <= kPrefix.size() || !std::equal(kPrefix.begin(), kPrefix.end(), h.begin(), [](char a, char b) {
-        return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
-      }))
+  if (h.size() <= kPrefix.size() || !core::istarts_with(h, kPrefix))
     throw core::Unauthorized("this route needs 'Authorization: Bearer <access token>'");
   return h.substr(kPrefix.size());
 }

@@ -5,17 +5,13 @@
 #include <boost/asio/ip/network_v6.hpp>
 
 #include "core/errors.hpp"
+#include "core/text.hpp"
 
 namespace churnwatch::http {
 namespace {
 
 namespace ip = boost::asio::ip;
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 bool valid_entry(const std::string &entry) {
   boost::system::error_code ec;
@@ -37,7 +33,7 @@ ip::address normalise(const ip::address &a) {
 
 bool is_trusted(std::string_view address, const std::vector<std::string> &trusted) {
   boost::system::error_code ec;
-  const auto a = ip::make_address(std::string(trim(address)), ec);
+  const auto a = ip::make_address(std::string(core::trim(address)), ec);
   if (ec) return false;
   const auto addr = normalise(a);
   for (const auto &entry : trusted) {
@@ -64,7 +60,7 @@ std::vector<std::string> parse_address_list(std::string_view text) {
   std::vector<std::string> out;
   while (!text.empty()) {
     const auto comma = text.find(',');
-    const std::string entry(trim(text.substr(0, comma)));
+    const std::string entry(core::trim(text.substr(0, comma)));
     text = comma == std::string_view::npos ? std::string_view() : text.substr(comma + 1);
     if (entry.empty()) continue;
     if (!valid_entry(entry))
@@ -81,7 +77,7 @@ std::string client_address(const Request &req, const std::vector<std::string> &t
   // Right to left: each trusted proxy appended the address it received from.
   while (!forwarded.empty()) {
     const auto comma = forwarded.rfind(',');
-    const auto hop = trim(comma == std::string_view::npos ? forwarded : forwarded.substr(comma + 1));
+    const auto hop = core::trim(comma == std::string_view::npos ? forwarded : forwarded.substr(comma + 1));
     forwarded = comma == std::string_view::npos ? std::string_view() : forwarded.substr(0, comma);
     boost::system::error_code ec;
     ip::make_address(std::string(hop), ec);
@@ -154,7 +150,7 @@ std::string audit_action(std::string_view method, std::string_view pattern) {
     if (segment.empty() || segment.front() == '{') continue;
     out.append(segment).push_back('.');
   }
-  for (char c : method) out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  out += core::ascii_lower(method);
   return out;
 }
 
