@@ -23,4 +23,13 @@ std::int64_t now_unix() {
       .count();
 }
 
+void Iso8601Stamp::refresh() {
+  const auto t = std::chrono::system_clock::now();
+  const auto ms = std::chrono::time_point_cast<std::chrono::milliseconds>(t);
+  if (ms != ms_ || text_.empty()) {
+    ms_ = ms;
+    text_ = to_iso8601(t);
+  }
+}
+
 }  // namespace churnwatch::core

@@ -11,4 +11,19 @@ std::string to_iso8601(std::chrono::system_clock::time_point t);
 // Seconds since the Unix epoch.
 std::int64_t now_unix();
 
+// The current time's ISO 8601 text, formatted again only when the clock has
+// moved to another millisecond: a writer stamping every row of a large
+// import formats the time once per millisecond, not once per row.
+class Iso8601Stamp {
+ public:
+  // Moves the stamp to the current time.
+  void refresh();
+  // The time of the last refresh() as ISO 8601 text.
+  const std::string& text() const { return text_; }
+
+ private:
+  std::chrono::time_point<std::chrono::system_clock, std::chrono::milliseconds> ms_{};
+  std::string text_;
+};
+
 }  // namespace churnwatch::core

@@ -196,10 +196,15 @@ RuleOutcome Monitoring::evaluate(const storage::AlertRule &rule,
   if (rule.kind == "high_risk" || rule.kind == "risk_increase" ||
       rule.kind == "level_up")
     evaluate_customers(rule, run_id, schema, outcome, out);
-  else if (rule.kind == "model_degradation")
-    evaluate_degradation(rule, run_id, schema, outcome, out);
-  else if (rule.kind == "data_drift")
-    evaluate_drift(rule, run_id, schema, outcome, out);
+  else if (rule.kind == "model_degradation" || rule.kind == "data_drift") {
+    const auto model = store_.production_model();
+    if (!model)
+      outcome.note = "no production model";
+    else if (rule.kind == "model_degradation")
+      evaluate_degradation(rule, run_id, schema, *model, outcome, out);
+    else
+      evaluate_drift(rule, run_id, schema, *model, outcome, out);
+  }
   else if (rule.kind == "job_failures")
     evaluate_job_failures(rule, outcome, out);
   else

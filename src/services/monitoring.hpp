@@ -86,13 +86,17 @@ private:
                           const core::DatasetSchema &schema,
                           RuleOutcome &outcome,
                           std::vector<storage::AlertEvent> &out);
+  // The model rules compare customers with what `model`, the production
+  // model, was trained on.
   void evaluate_degradation(const storage::AlertRule &rule,
                             const std::string &run_id,
                             const core::DatasetSchema &schema,
+                            const storage::ModelRecord &model,
                             RuleOutcome &outcome,
                             std::vector<storage::AlertEvent> &out);
   void evaluate_drift(const storage::AlertRule &rule, const std::string &run_id,
-                      const core::DatasetSchema &schema, RuleOutcome &outcome,
+                      const core::DatasetSchema &schema,
+                      const storage::ModelRecord &model, RuleOutcome &outcome,
                       std::vector<storage::AlertEvent> &out);
   void evaluate_job_failures(const storage::AlertRule &rule,
                              RuleOutcome &outcome,

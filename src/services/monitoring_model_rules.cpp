@@ -39,15 +39,11 @@ double population_stability_index(const std::vector<double> &reference,
 void Monitoring::evaluate_degradation(const storage::AlertRule &rule,
                                       const std::string &run_id,
                                       const core::DatasetSchema &schema,
+                                      const storage::ModelRecord &model,
                                       RuleOutcome &outcome,
                                       std::vector<storage::AlertEvent> &out) {
-  auto model = store_.production_model();
-  if (!model) {
-    outcome.note = "no production model";
-    return;
-  }
   const double trained_auc =
-      model->metrics.value("test", Json::object()).value("roc_auc", 0.0);
+      model.metrics.value("test", Json::object()).value("roc_auc", 0.0);
   // Customers whose label became known since training: labelled, changed
   // after the model was made.
   storage::CustomerQuery query =
@@ -56,7 +52,7 @@ void Monitoring::evaluate_degradation(const storage::AlertRule &rule,
   std::vector<double> p;
   std::vector<int> y;
   store_.for_each_customer(query, [&](const core::Customer &c) {
-    if (!c.label || !c.risk || c.updated_at <= model->created_at)
+    if (!c.label || !c.risk || c.updated_at <= model.created_at)
       return;
     p.push_back(c.risk->value("probability", 0.0));
     y.push_back(*c.label);
@@ -100,10 +96,10 @@ void Monitoring::evaluate_degradation(const storage::AlertRule &rule,
                 "ROC-AUC of model %lld on %zu customers labelled since "
                 "training is %.3f, %.1f points "
                 "below its %.3f at training.",
-                static_cast<long long>(model->version), y.size(), auc,
+                static_cast<long long>(model.version), y.size(), auc,
                 drop_points, trained_auc);
   e.payload = {
-      {"title", "Model " + std::to_string(model->version) + " is degrading"},
+      {"title", "Model " + std::to_string(model.version) + " is degrading"},
       {"description", text},
       {"rule_name", rule.name},
       {"fields",
@@ -117,13 +113,9 @@ void Monitoring::evaluate_degradation(const storage::AlertRule &rule,
 void Monitoring::evaluate_drift(const storage::AlertRule &rule,
                                 const std::string &run_id,
                                 const core::DatasetSchema &schema,
+                                const storage::ModelRecord &model,
                                 RuleOutcome &outcome,
                                 std::vector<storage::AlertEvent> &out) {
-  auto model = store_.production_model();
-  if (!model) {
-    outcome.note = "no production model";
-    return;
-  }
   // The training data: labelled customers not changed since the model was
   // trained (exactly the rows it learned from, unless they were deleted).
   // Current: every customer the rule's filter selects.
@@ -134,7 +126,7 @@ void Monitoring::evaluate_drift(const storage::AlertRule &rule,
   std::vector<std::vector<Json>> reference(features.size()),
       current(features.size());
   store_.for_each_customer(query, [&](const core::Customer &c) {
-    const bool in_training = c.label && c.updated_at <= model->created_at;
+    const bool in_training = c.label && c.updated_at <= model.created_at;
     for (std::size_t i = 0; i < features.size(); ++i) {
       const Json &v = c.attributes.contains(features[i]->name)
                           ? c.attributes[features[i]->name]
@@ -240,7 +232,7 @@ void Monitoring::evaluate_drift(const storage::AlertRule &rule,
                {"description", "Population stability index above " +
                                    std::to_string(threshold).substr(0, 4) +
                                    " between model " +
-                                   std::to_string(model->version) +
+                                   std::to_string(model.version) +
                                    "'s training data and current customers."},
                {"rule_name", rule.name},
                {"fields", fields}};

@@ -79,7 +79,7 @@ class PostgresCustomerWriter final : public CustomerWriter {
     require_open();
     if (c.external_id.empty()) throw core::Invalid("a customer needs a non-empty id");
     write_json(c.attributes, attributes_);  // may throw: nothing written yet
-    refresh_now();
+    stamp_.refresh();
     if (!bulk_ && ++direct_puts_ > kDirectPuts) enter_bulk();
     if (!bulk_) return put_direct(c);
     PutOutcome outcome = PutOutcome::kCreated;
@@ -98,7 +98,7 @@ class PostgresCustomerWriter final : public CustomerWriter {
     buffer_ += '\t';
     append_copy_text(buffer_, attributes_);
     buffer_ += '\t';
-    buffer_ += now_;
+    buffer_ += stamp_.text();
     buffer_ += '\n';
     if (buffer_.size() >= kCopyChunk) send_buffer();
     if (outcome == PutOutcome::kCreated) known_.insert(c.external_id);
@@ -147,7 +147,7 @@ class PostgresCustomerWriter final : public CustomerWriter {
     std::string label = c.label ? std::to_string(*c.label) : std::string();
     std::vector<const char*> params{c.external_id.c_str(), c.display_name.c_str(),
                                     c.label ? label.c_str() : nullptr, attributes_.c_str(),
-                                    now_.c_str()};
+                                    stamp_.text().c_str()};
     if (pg_affected(pg_exec(conn_,
                             "INSERT INTO customers (external_id, display_name, label, attributes,"
                             " created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)"
@@ -183,15 +183,6 @@ class PostgresCustomerWriter final : public CustomerWriter {
   }
 
   // As in the SQLite writer: the timestamp text changes once per millisecond.
-  void refresh_now() {
-    auto now = std::chrono::system_clock::now();
-    auto ms = std::chrono::time_point_cast<std::chrono::milliseconds>(now);
-    if (ms != now_ms_) {
-      now_ms_ = ms;
-      now_ = core::to_iso8601(now);
-    }
-  }
-
   void start_copy() {
     if (copying_) return;
     pg_copy_in(conn_, "COPY cw_import FROM STDIN", "storing customers");
@@ -278,9 +269,9 @@ class PostgresCustomerWriter final : public CustomerWriter {
   bool open_ = false, bulk_ = false, copying_ = false;
   int direct_puts_ = 0;
   std::unordered_set<std::string> known_;  // bulk mode: ids in the table once staged rows move
-  std::string buffer_, attributes_, now_;
+  std::string buffer_, attributes_;
+  core::Iso8601Stamp stamp_;
   long long seq_ = 0, staged_ = 0;
-  std::chrono::time_point<std::chrono::system_clock, std::chrono::milliseconds> now_ms_{};
 };
 
 // Exact text of a double (17 significant digits read back to the same value).

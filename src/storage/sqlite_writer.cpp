@@ -72,7 +72,7 @@ class SqliteCustomerWriter final : public CustomerWriter {
     require_open();
     if (c.external_id.empty()) throw core::Invalid("a customer needs a non-empty id");
     write_json(c.attributes, attributes_);
-    refresh_now();
+    stamp_.refresh();
     bind(*insert_, c);
     if (insert_->run("storing a customer") == 1) return PutOutcome::kCreated;
     if (mode_ != WriteMode::kUpsert) return PutOutcome::kDuplicate;
@@ -134,21 +134,12 @@ class SqliteCustomerWriter final : public CustomerWriter {
 
   // The timestamp text changes once per millisecond; formatting it for every
   // row would cost an import a noticeable share of its time.
-  void refresh_now() {
-    auto now = std::chrono::system_clock::now();
-    auto ms = std::chrono::time_point_cast<std::chrono::milliseconds>(now);
-    if (ms != now_ms_) {
-      now_ms_ = ms;
-      now_ = core::to_iso8601(now);
-    }
-  }
-
   void bind(SqliteStatement& st, const core::Customer& c) {
     st.text(1, c.external_id);
     st.text(2, c.display_name);
     st.integer(3, c.label);
     st.text(4, attributes_);
-    st.text(5, now_);
+    st.text(5, stamp_.text());
   }
 
   // Ends the transaction with `verb` and hands the session back in its
@@ -176,8 +167,8 @@ class SqliteCustomerWriter final : public CustomerWriter {
   std::unique_ptr<SqliteStatement> insert_, update_, remove_;
   std::optional<core::DatasetSchema> saved_schema_;
   bool indexes_dropped_ = false;
-  std::string attributes_, now_;
-  std::chrono::time_point<std::chrono::system_clock, std::chrono::milliseconds> now_ms_{};
+  std::string attributes_;
+  core::Iso8601Stamp stamp_;
 };
 
 }  // namespace

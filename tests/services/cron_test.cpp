@@ -38,7 +38,9 @@ std::string error_of(const std::string& expr) {
     CronExpression::parse(expr);
   } catch (const core::Invalid& e) {
     EXPECT_EQ(e.errors().size(), 1u);
-    if (!e.errors().empty()) EXPECT_EQ(e.errors()[0].field, "cron");
+    if (!e.errors().empty()) {
+      EXPECT_EQ(e.errors()[0].field, "cron");
+    }
     return e.what();
   }
   return "accepted";
