@@ -283,11 +283,15 @@ void AlertDispatcher::deliver_rule(std::int64_t rule_id,
       continue;
     }
     // Try again later; the rest of this webhook's events wait as long, unsent.
+    // A 429 is Discord saying when to come back, not a failed attempt: it
+    // counts towards neither the backoff nor max_attempts, or a long rate
+    // limit followed by one 5xx would give up on alerts Discord never refused.
     auto wait = std::max(result.retry_after, result.rate_limited
                                                  ? result.retry_after
                                                  : backoff(unit.attempts + 1));
     const std::string next = core::to_iso8601(Clock::now() + wait);
-    store_.finish_alert_events(unit.ids, "pending", reason, next, true);
+    store_.finish_alert_events(unit.ids, "pending", reason, next,
+                               !result.rate_limited);
     report.retrying += n;
     for (std::size_t rest = u + 1; rest < units.size(); ++rest) {
       store_.finish_alert_events(units[rest].ids, "pending", "", next, false);

@@ -12,9 +12,10 @@
 // alerts/message_builder.hpp); a run's summary follows its alerts.
 //
 // Retries: 429 waits Discord's retry_after (per webhook, or every webhook on
-// a global limit; the DiscordClient keeps that state), 5xx and network errors
-// back off exponentially up to max_attempts; 401/403/404 (deleted webhook,
-// bad token) and invalid bodies fail at once.
+// a global limit; the DiscordClient keeps that state) and is not counted as
+// an attempt; 5xx and network errors back off exponentially up to
+// max_attempts; 401/403/404 (deleted webhook, bad token) and invalid bodies
+// fail at once.
 #pragma once
 
 #include <atomic>

@@ -297,6 +297,21 @@ TEST_F(AlertDelivery, A500IsRetriedWithBackoff) {
   EXPECT_GE(page.items[0].attempts, 2);
 }
 
+TEST_F(AlertDelivery, ALongRateLimitDoesNotUseUpTheAttemptsOfALater500) {
+  // More 429s than max_attempts (8), then a 500: Discord never refused the
+  // alerts, so they are still delivered, and only the 500 and the delivery
+  // count as attempts.
+  queue_alerts(2);
+  standin_.fail_next(10, DiscordStandin::Fault::k429, 0.01);
+  standin_.fail_next(1, DiscordStandin::Fault::k500);
+  deliver_all();
+  EXPECT_EQ(events_in("failed"), 0) << store().alert_stats().last_failed_error;
+  EXPECT_EQ(events_in("delivered"), 2);
+  EXPECT_EQ(standin_.received().size(), 1u);
+  for (const auto &e : store().list_alert_events({}).items)
+    EXPECT_EQ(e.attempts, 2) << e.customer_id;
+}
+
 TEST_F(AlertDelivery, A404MarksTheEventsFailedWithTheReason) {
   queue_alerts(2);
   standin_.fail_next(1, DiscordStandin::Fault::k404);
