@@ -12,7 +12,15 @@
 #                 the cluster runs on PostgreSQL)
 #   redis_stop    stop Redis; reads must go on (degraded), then recover
 #                 (only when the cluster uses Redis)
+#   discord_outage  a high_risk rule posts to a strict Discord stand-in
+#                 (tests/faults/discord_outage.mjs, needs node) that answers
+#                 429 for 8 s, then 500 for 8 s, from its first request on;
+#                 every alert the monitoring run queued must be delivered
+#                 afterwards (within 120 s), no customer in two messages, no
+#                 message refused as invalid
 #
+# The cluster's processes get CHURNWATCH_WEBHOOK_ALLOW_HOSTS=127.0.0.1 so that
+# alert rules may point at the loopback stand-in.
 # Usage: tests/faults/run.sh [test ...]   (default: all)
 # Everything stays on 127.0.0.1. Exit status: non-zero when a test failed.
 set -euo pipefail
@@ -22,6 +30,8 @@ export CHURNWATCH_CLUSTER_PORT="${CHURNWATCH_CLUSTER_PORT:-$(python3 -c 'import 
 # One load generator stands for many users: no per-user or per-address limits.
 export CHURNWATCH_RATE_LIMIT=0 CHURNWATCH_RATE_LIMIT_IP=0 CHURNWATCH_LOGIN_RATE_LIMIT=0
 export CHURNWATCH_JOB_LEASE_SECONDS=5 CHURNWATCH_LOG_LEVEL=warn
+# Alert webhooks may point at the loopback Discord stand-in (discord_outage).
+export CHURNWATCH_WEBHOOK_ALLOW_HOSTS=127.0.0.1
 LUA="$ROOT/bench/http/load.lua"
 CLUSTER="$ROOT/scripts/cluster.sh"
 FAILED=()
@@ -163,8 +173,101 @@ redis_stop() {
     fail "more than 10% errors without Redis (expected degraded but serving)"
 }
 
+# api METHOD PATH [curl arguments]: one authenticated call through nginx.
+api() {
+  local method=$1 path=$2
+  shift 2
+  curl -fsS -X "$method" -H "Authorization: Bearer $TOKEN" "$@" "$URL$path"
+}
+
+discord_outage() {
+  command -v node >/dev/null || { echo "  skipped: node is not installed"; return; }
+  local port_file=$STATE/discord.port rate_limited_s=8 server_error_s=8
+  rm -f "$port_file"
+  node "$ROOT/tests/faults/discord_outage.mjs" "$port_file" "$rate_limited_s" "$server_error_s" 1 \
+    >"$STATE/logs/discord.log" 2>&1 &
+  local standin_pid=$! t0=$SECONDS
+  until [ -s "$port_file" ] || [ $((SECONDS - t0)) -ge 20 ]; do sleep 0.1; done
+  [ -s "$port_file" ] || { fail "the Discord stand-in did not start: $(tail -3 "$STATE/logs/discord.log")"; return; }
+  local standin="http://127.0.0.1:$(cat "$port_file")"
+
+  # A threshold that about 500 customers meet: the 500th highest probability.
+  local threshold
+  threshold=$(api GET "/api/v1/customers?sort=-risk&limit=1&offset=499" | jq -r '.items[0].risk.probability // empty')
+  [ -n "$threshold" ] || { fail "no scored customers to alert on"; kill "$standin_pid"; return; }
+  local rule
+  rule=$(api POST /api/v1/alerts/rules -H 'content-type: application/json' -d "$(jq -nc \
+    --arg url "$standin/api/webhooks/1234567890/outage-token-abcdefgh" --argjson t "$threshold" \
+    '{name: "fault suite: Discord outage", kind: "high_risk", threshold: $t, webhook_url: $url}')" | jq -r .id)
+  [ -n "$rule" ] && [ "$rule" != null ] || { fail "the alert rule was not created"; kill "$standin_pid"; return; }
+
+  local job doc state=""
+  job=$(api POST /api/v1/monitoring/run | jq -r .id)
+  t0=$SECONDS
+  while [ $((SECONDS - t0)) -lt 120 ]; do
+    doc=$(api GET "/api/v1/jobs/$job")
+    state=$(echo "$doc" | jq -r .state)
+    case $state in succeeded | failed | dead | cancelled) break ;; esac
+    sleep 0.5
+  done
+  local queued
+  queued=$(echo "$doc" | jq --argjson r "$rule" '[.result.rules[]? | select(.rule_id == $r) | .queued] | add // 0')
+  if [ "$state" != succeeded ] || [ "$queued" -le 0 ]; then
+    fail "the monitoring job ended $state with $queued alerts queued: $(echo "$doc" | jq -c '.error // .result')"
+    kill "$standin_pid"
+    api DELETE "/api/v1/alerts/rules/$rule" >/dev/null || true
+    return
+  fi
+
+  # Every event of the rule (its alerts and the run's summary) delivered or
+  # failed, within 120 s of the job's end.
+  count() { api GET "/api/v1/alerts/events?rule_id=$rule&limit=1${1:+&state=$1}" | jq .total; }
+  local events waiting delivered failed
+  t0=$SECONDS
+  while :; do
+    events=$(count)
+    delivered=$(count delivered)
+    failed=$(count failed)
+    waiting=$((events - delivered - failed))
+    [ "$waiting" -gt 0 ] && [ $((SECONDS - t0)) -lt 120 ] || break
+    sleep 1
+  done
+  local received=$STATE/discord-received.json
+  curl -fsS "$standin/_standin/received" >"$received"
+  kill "$standin_pid"
+  wait "$standin_pid" 2>/dev/null || true
+
+  # Customers per delivered message, each counted once per message.
+  local messages customer_embeds distinct twice refused s429 s500 bucket429 recovery
+  messages=$(jq '.messages | length' "$received")
+  jq -r '.messages[] | [.body.embeds[]?.fields[]? | select(.name | startswith("Customer ID")) | .value] | unique | .[]' \
+    "$received" >"$STATE/discord-customers.txt"
+  customer_embeds=$(wc -l <"$STATE/discord-customers.txt")
+  distinct=$(sort -u "$STATE/discord-customers.txt" | wc -l)
+  twice=$(sort "$STATE/discord-customers.txt" | uniq -d | wc -l)
+  refused=$(jq '.refused | length' "$received")
+  s429=$(jq '.outage_429' "$received")
+  s500=$(jq '.served["500"] // 0' "$received")
+  bucket429=$(jq '.bucket_limited' "$received")
+  recovery=$(jq -r 'if (.messages | length) > 0 and .outage_ends_at != null
+    then ((.messages | map(.at) | max) - .outage_ends_at) / 1000 | tostring else "-" end' "$received")
+  report "$queued alerts queued (threshold $threshold) + the run summary = $events events;" \
+    "$delivered delivered, $failed failed, $waiting still waiting; $messages messages carrying $distinct customers"
+  report "the stand-in served $s429 429s (${rate_limited_s}s) and $s500 500s (${server_error_s}s)," \
+    "$bucket429 429s of its bucket afterwards, refused $refused messages as invalid;" \
+    "last delivery ${recovery}s after the outage ended"
+  [ "$s429" -gt 0 ] && [ "$s500" -gt 0 ] || fail "the outage did not happen (429s $s429, 500s $s500)"
+  [ "$waiting" -eq 0 ] || fail "$waiting alerts still undelivered 120 s after the run"
+  [ "$failed" -eq 0 ] || fail "$failed alerts failed: $(api GET "/api/v1/alerts/events?rule_id=$rule&state=failed&limit=1" | jq -r '.items[0].error')"
+  [ "$delivered" -eq "$events" ] || fail "$delivered of $events events delivered"
+  [ "$distinct" -eq "$queued" ] || fail "$distinct customers in the messages, $queued alerts queued"
+  [ "$twice" -eq 0 ] || fail "$twice customers were posted in two messages"
+  [ "$refused" -eq 0 ] || fail "the stand-in refused $refused messages: $(jq -c '.refused[0].reason' "$received")"
+  api DELETE "/api/v1/alerts/rules/$rule" >/dev/null || true
+}
+
 TESTS=("$@")
-[ ${#TESTS[@]} -gt 0 ] || TESTS=(server_kill worker_kill postgres_restart redis_stop)
+[ ${#TESTS[@]} -gt 0 ] || TESTS=(server_kill worker_kill postgres_restart redis_stop discord_outage)
 for CURRENT in "${TESTS[@]}"; do
   echo "== $CURRENT"
   started=$SECONDS
