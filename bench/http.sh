@@ -3,8 +3,10 @@
 # Django REST Framework + scikit-learn app (bench/reference/drf, Debian
 # packages only, gunicorn with 2 workers), same customers, same machine, same
 # run. Three endpoints each: read one customer, a filtered and sorted list,
-# and a what-if prediction; then customer reads at a fixed 1,000 requests/s
-# for tail latency. Prints a table with the ratios.
+# and a what-if prediction (the list and prediction also against a second
+# churnwatch server with its caches off, since the reference caches nothing);
+# then customer reads at a fixed 1,000 requests/s for tail latency. Prints a
+# table with the ratios.
 #
 #   bench/http.sh [BUILD_DIR]     default build/
 # Env: BENCH_SECONDS (10) per run, BENCH_CONNECTIONS (64), BENCH_RATE (1000),
@@ -108,6 +110,14 @@ fi
 CW_PORT=$(free_port)
 "$BIN" serve --listen "127.0.0.1:$CW_PORT" --threads 2 --workers 0 >"$WORK/churnwatch.log" 2>&1 &
 PIDS+=($!)
+# The same data behind a second server with its response and prediction
+# caches off: the list and prediction rows repeat a few requests, which the
+# first server answers from its cache after the first time, so these rows show
+# the work each request costs when nothing is cached.
+NC_PORT=$(free_port)
+CHURNWATCH_CACHE_RESPONSE_TTL=0 CHURNWATCH_CACHE_PREDICTION_TTL=0 \
+  "$BIN" serve --listen "127.0.0.1:$NC_PORT" --threads 2 --workers 0 >"$WORK/churnwatch-nocache.log" 2>&1 &
+PIDS+=($!)
 
 # --- reference -------------------------------------------------------------
 export REF_DB=$WORK/reference/reference.db REF_MODEL=$WORK/reference/model.pkl
@@ -128,6 +138,7 @@ $PY -m gunicorn --chdir "$REF_DIR" --workers 2 --bind "127.0.0.1:$REF_PORT" --lo
 PIDS+=($!)
 
 wait_http "http://127.0.0.1:$CW_PORT/healthz" "$WORK/churnwatch.log"
+wait_http "http://127.0.0.1:$NC_PORT/healthz" "$WORK/churnwatch-nocache.log"
 for _ in $(seq 600); do
   curl -s -o /dev/null "http://127.0.0.1:$REF_PORT/api/v1/customers" && break
   sleep 0.1
@@ -138,6 +149,7 @@ login() {  # base url -> access token
     -d "{\"username\":\"$USER_NAME\",\"password\":\"$PASSWORD\"}" | jq -r '.access_token // .access'
 }
 CW=http://127.0.0.1:$CW_PORT
+NC=http://127.0.0.1:$NC_PORT
 REF=http://127.0.0.1:$REF_PORT
 CW_TOKEN=$(login "$CW")
 REF_TOKEN=$(login "$REF")
@@ -175,8 +187,10 @@ R[cw_read]=$(run cw_read "$CW" "$CW_TOKEN" read "" 0 "$CONNS")
 R[ref_read]=$(run ref_read "$REF" "$REF_TOKEN" read "" 0 "$CONNS")
 R[cw_list]=$(run cw_list "$CW" "$CW_TOKEN" get "$CW_LIST" 0 "$CONNS")
 R[ref_list]=$(run ref_list "$REF" "$REF_TOKEN" get "$REF_LIST" 0 "$CONNS")
+R[nc_list]=$(run nc_list "$NC" "$CW_TOKEN" get "$CW_LIST" 0 "$CONNS")
 R[cw_predict]=$(run cw_predict "$CW" "$CW_TOKEN" post /api/v1/predict 0 "$CONNS")
 R[ref_predict]=$(run ref_predict "$REF" "$REF_TOKEN" post /api/v1/predict 0 "$CONNS")
+R[nc_predict]=$(run nc_predict "$NC" "$CW_TOKEN" post /api/v1/predict 0 "$CONNS")
 R[cw_rate]=$(run cw_rate "$CW" "$CW_TOKEN" read "" "$RATE" 16)
 R[ref_rate]=$(run ref_rate "$REF" "$REF_TOKEN" read "" "$RATE" 16)
 
@@ -196,7 +210,9 @@ row() {  # label cw ref [fixed]  (a fixed-rate row has no throughput ratio)
 }
 row "GET customer" "${R[cw_read]}" "${R[ref_read]}"
 row "GET customers (filtered)" "${R[cw_list]}" "${R[ref_list]}"
+row "  the same, no cache" "${R[nc_list]}" "${R[ref_list]}"
 row "POST predict (what-if)" "${R[cw_predict]}" "${R[ref_predict]}"
+row "  the same, no cache" "${R[nc_predict]}" "${R[ref_predict]}"
 row "GET customer @ $RATE/s" "${R[cw_rate]}" "${R[ref_rate]}" fixed
 echo
 echo "targets: customer read >= 20,000 req/s on 2 cores; p99 < 10 ms at $RATE req/s; >= 20x the reference"
