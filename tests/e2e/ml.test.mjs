@@ -134,7 +134,12 @@ describe('models and risk in the web UI', () => {
     await page.getByRole('checkbox', { name: 'High', exact: true }).click();
     await page.getByRole('checkbox', { name: 'Very high', exact: true }).click();
     await page.waitForFunction(() => new URL(location.href).searchParams.get('filters')?.includes('risk_level'));
-    await page.waitForFunction(() => document.querySelector('table[aria-busy="false"]') !== null);
+    // The URL changes before the new page is fetched, so wait for the rows
+    // themselves (the assertions below still check each one).
+    await page.waitForFunction(() => {
+      const levels = [...document.querySelectorAll('table[aria-busy="false"] [data-testid="risk-badge"]')].map((e) => e.getAttribute('data-level'));
+      return levels.length > 0 && levels.every((l) => l === 'high' || l === 'very_high');
+    }, null, { timeout: 15000 });
     const levels = await table.getByTestId('risk-badge').evaluateAll((els) => els.map((e) => e.getAttribute('data-level')));
     for (const l of levels) assert.ok(l === 'high' || l === 'very_high', l);
     await screenshot(page, '13-customers-risk-filter');
@@ -143,7 +148,11 @@ describe('models and risk in the web UI', () => {
     // At least 50 %: every probability shown is 50 % or more.
     await page.getByLabel('Minimum churn probability (percent)').fill('50');
     await page.waitForFunction(() => new URL(location.href).searchParams.get('filters')?.includes('"min":"0.5"'));
-    await page.waitForFunction(() => document.querySelector('table[aria-busy="false"]') !== null);
+    await page.waitForFunction(() => {
+      const shown = [...document.querySelectorAll('table[aria-busy="false"] [data-testid="risk-badge"]')]
+        .map((e) => Number((e.textContent.match(/[\d.]+%/) ?? ['-1%'])[0].replace('%', '')) / 100);
+      return shown.length > 0 && shown.every((p) => p >= 0.5 - 0.0005);
+    }, null, { timeout: 15000 });
     const atLeast = (await table.getByTestId('risk-badge').allTextContents()).map((t) => percent(t.match(/[\d.]+%/)[0]));
     assert.ok(atLeast.length > 0);
     for (const p of atLeast) assert.ok(p >= 0.5 - 0.0005, String(p));
