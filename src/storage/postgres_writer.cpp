@@ -182,7 +182,6 @@ class PostgresCustomerWriter final : public CustomerWriter {
     if (!open_) throw std::logic_error("CustomerWriter used after commit");
   }
 
-  // As in the SQLite writer: the timestamp text changes once per millisecond.
   void start_copy() {
     if (copying_) return;
     pg_copy_in(conn_, "COPY cw_import FROM STDIN", "storing customers");

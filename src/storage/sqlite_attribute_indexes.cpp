@@ -16,11 +16,10 @@ namespace {
 // Index name -> the statement creating it.
 using IndexSet = std::map<std::string, std::string>;
 
-IndexSet wanted_indexes(const core::DatasetSchema* schema) {
+IndexSet wanted_indexes(const core::DatasetSchema& schema) {
   IndexSet wanted;
-  if (!schema) return wanted;
   const SqlDialect sqlite(Dialect::kSqlite);
-  for (const core::Attribute& a : schema->attributes) {
+  for (const core::Attribute& a : schema.attributes) {
     // The very expression list queries use, or the planner would not match it.
     SqlParams params;
     std::string expr = sqlite.json_value("attributes", a.name, params);
@@ -64,7 +63,7 @@ std::string attribute_index_name(std::string_view name) {
 }
 
 void sync_attribute_indexes(soci::session& sql, const core::DatasetSchema& schema) {
-  const IndexSet wanted = wanted_indexes(&schema);
+  const IndexSet wanted = wanted_indexes(schema);
   const std::set<std::string> existing = existing_indexes(sql);
   for (const std::string& name : existing) {
     if (wanted.count(name)) continue;
@@ -80,13 +79,12 @@ void sync_attribute_indexes(soci::session& sql, const core::DatasetSchema& schem
 
 void ensure_attribute_indexes(soci::session& sql) {
   try {
-    std::optional<core::DatasetSchema> schema = read_current_schema(sql);
-    if (in_sync(wanted_indexes(schema ? &*schema : nullptr), existing_indexes(sql))) return;
+    const auto schema = read_current_schema(sql).value_or(core::DatasetSchema{});
+    if (in_sync(wanted_indexes(schema), existing_indexes(sql))) return;
     spdlog::info("indexing the customer attributes of the stored dataset schema");
     in_write_transaction(sql, SqlDialect(Dialect::kSqlite), [](soci::session& s) {
       // Read again under the write lock: another process may have changed it.
-      std::optional<core::DatasetSchema> current = read_current_schema(s);
-      sync_attribute_indexes(s, current ? *current : core::DatasetSchema{});
+      sync_attribute_indexes(s, read_current_schema(s).value_or(core::DatasetSchema{}));
     });
   } catch (...) {
     rethrow_as_store_error("indexing customer attributes");

@@ -109,8 +109,8 @@ class SqliteCustomerWriter final : public CustomerWriter {
       // In this transaction: if indexing fails, the writer rolls back and
       // the old rows, schema and indexes stay.
       try {
-        std::optional<core::DatasetSchema> schema = saved_schema_ ? saved_schema_ : read_current_schema(sql_);
-        sync_attribute_indexes(sql_, schema ? *schema : core::DatasetSchema{});
+        sync_attribute_indexes(sql_, saved_schema_ ? *saved_schema_
+                                                   : read_current_schema(sql_).value_or(core::DatasetSchema{}));
       } catch (...) {
         rethrow_as_store_error("indexing customer attributes");
       }
@@ -132,8 +132,6 @@ class SqliteCustomerWriter final : public CustomerWriter {
     indexes_dropped_ = true;
   }
 
-  // The timestamp text changes once per millisecond; formatting it for every
-  // row would cost an import a noticeable share of its time.
   void bind(SqliteStatement& st, const core::Customer& c) {
     st.text(1, c.external_id);
     st.text(2, c.display_name);
