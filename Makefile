@@ -3,8 +3,10 @@
 BUILD   ?= build
 JOBS    ?= $(shell nproc)
 export CCACHE_DIR ?= $(CURDIR)/$(BUILD)/.ccache
+# Paths relative to the checkout, so another checkout (a git worktree) hits the same cache.
+export CCACHE_BASEDIR ?= $(CURDIR)
 
-.PHONY: all deps build run test test-unit test-faults test-sanitizers fuzz bench cluster cluster-stop clean format
+.PHONY: all deps build run test test-unit test-faults test-sanitizers test-stability fuzz bench cluster cluster-stop clean format
 
 all: build
 
@@ -27,6 +29,11 @@ test: build
 # suites (build/tsan); see scripts/test-sanitizers.sh.
 test-sanitizers: deps
 	@scripts/test-sanitizers.sh
+
+# Every suite again and again (release and ASan), the browser and fault suites
+# a few times: a bounded hunt for flaky tests; see scripts/test-stability.sh.
+test-stability: build
+	@scripts/test-stability.sh
 
 # libFuzzer targets in fuzz/, FUZZ_SECONDS (default 60) each (build/fuzz).
 fuzz: deps

@@ -1,4 +1,5 @@
-// churnwatch train | score | predict | models list | models promote
+// churnwatch train | score | predict | outcomes | models list | models promote
+#include <chrono>
 #include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -7,6 +8,7 @@
 #include "cli/ml_runtime.hpp"
 #include "cli/progress_bar.hpp"
 #include "cli/runtime.hpp"
+#include "core/clock.hpp"
 #include "core/errors.hpp"
 #include "services/customers.hpp"
 #include "services/model_service.hpp"
@@ -25,6 +27,7 @@ struct ModelArgs {
   std::string customer;
   std::string attributes;
   std::int64_t version = 0;
+  std::string since, until;
 };
 
 std::string fmt_number(double v, int digits = 4) {
@@ -76,7 +79,7 @@ int run_score(const core::Config& config, const ModelArgs& args) {
   ProgressBar bar("score");
   auto r = scoring.score_all(query, [&bar](double f, std::string_view m) { bar.update(f, m); });
   bar.finish();
-  std::cout << "scored " << r.scored << " customers with model v" << r.model_version << " in "
+  std::cout << "scored " << r.scored << " active customers with model v" << r.model_version << " in "
             << fmt_number(r.seconds, 2) << " s\n";
   for (const auto& band : scoring.options().levels.bands())
     std::cout << "  " << band.name << ": " << r.by_level[band.name] << '\n';
@@ -107,6 +110,48 @@ int run_predict(const core::Config& config, const ModelArgs& args) {
     std::cout << "change since the previous score: " << fmt_number(out["change"].get<double>()) << '\n';
   std::cout << "reasons:\n";
   print_reasons(out["reasons"]);
+  return 0;
+}
+
+// A window bound as the store compares it; `fallback` when not given.
+std::string window_bound(const std::string& text, const char* option,
+                         std::chrono::system_clock::time_point fallback) {
+  if (text.empty()) return core::to_iso8601(fallback);
+  auto t = core::parse_iso8601(text);
+  if (!t)
+    throw core::Invalid(std::string(option) +
+                        " must be a UTC date (YYYY-MM-DD) or time (YYYY-MM-DDTHH:MM:SSZ)");
+  return core::to_iso8601(*t);
+}
+
+std::string fmt_optional(const std::optional<double>& v, int digits) {
+  return v ? fmt_number(*v, digits) : std::string("-");
+}
+
+int run_outcomes(const core::Config& config, const ModelArgs& args) {
+  auto store = open_runtime_store(config);
+  services::ModelService models(*store, models_dir(config), model_options(config));
+  services::ScoringService scoring(*store, models, scoring_options(config));
+  const auto now = std::chrono::system_clock::now();
+  const auto until = window_bound(args.until, "--until", now);
+  const auto since = window_bound(args.since, "--since", now - std::chrono::hours(24 * 90));
+  std::optional<std::int64_t> version;
+  if (args.version > 0) version = args.version;
+  auto r = scoring.outcomes(since, until, version);
+  std::cout << "departures known from " << since.substr(0, 10) << " to " << until.substr(0, 10) << ": "
+            << r.departed << " scored before they left, against " << r.active_compared
+            << " active customers of the same runs\n";
+  if (r.departed == 0) return 0;
+  std::cout << "  flagged before leaving (probability >= " << fmt_number(r.high_risk_threshold, 2)
+            << "): " << r.flagged_departed << " of " << r.departed << " (recall " << fmt_optional(r.recall, 3)
+            << ")\n"
+            << "  flagged in all: " << r.flagged << " (precision " << fmt_optional(r.precision, 3) << ")\n"
+            << "  roc_auc of the scores before leaving: " << fmt_optional(r.roc_auc, 4) << '\n'
+            << "  median lead, first high-risk score to departure: " << fmt_optional(r.median_lead_days, 1)
+            << " days\n";
+  for (const auto& w : r.weekly)
+    std::cout << "  week of " << w.week_start << ": " << w.departed << " departed, " << w.flagged_departed
+              << " flagged\n";
   return 0;
 }
 
@@ -167,6 +212,18 @@ void add_model_commands(CLI::App& app, core::Config& config, Action& action) {
   predict->add_option("--customer", args->customer, "A stored customer's id (the score is stored)");
   predict->add_option("--attributes", args->attributes, R"(A what-if as JSON, e.g. '{"Age": 52}' (not stored))");
   predict->callback([&config, &action, args] { action = [&config, args] { return run_predict(config, *args); }; });
+
+  auto* outcomes = app.add_subcommand(
+      "outcomes",
+      "How well the scores made before customers left predicted it (departures known in a window)");
+  add_store_options(*outcomes, config);
+  outcomes->add_option("--since", args->since,
+                       "Departures known from this UTC date or time (default: 90 days ago)");
+  outcomes->add_option("--until", args->until, "... and before this one (default: now)");
+  outcomes->add_option("--model-version", args->version, "Only scores of this model version")
+      ->check(CLI::PositiveNumber);
+  outcomes->callback(
+      [&config, &action, args] { action = [&config, args] { return run_outcomes(config, *args); }; });
 
   auto* models = app.add_subcommand("models", "List model versions or promote one (also how to roll back)");
   models->require_subcommand(1);

@@ -55,9 +55,8 @@ int run_monitor(const core::Config &config, const MonitorArgs &args) {
     return 1;
   }
   const auto &r = now.result;
-  std::cout << "monitor job " << job.id << ": scored "
-            << r["scoring"].value("scored", 0) << " customers, queued "
-            << r.value("alerts_queued", 0) << " alerts and "
+  std::cout << "monitor job " << job.id << ": scored " << r["scoring"].value("scored", 0)
+            << " active customers, queued " << r.value("alerts_queued", 0) << " alerts and "
             << r.value("summaries_queued", 0) << " run summaries\n";
   for (const auto &rule : r["rules"]) {
     std::cout << "  " << rule.value("name", "") << " ("

@@ -23,6 +23,32 @@ std::int64_t now_unix() {
       .count();
 }
 
+std::optional<std::chrono::system_clock::time_point> parse_iso8601(std::string_view s) {
+  static constexpr std::string_view kShape = "dddd-dd-ddTdd:dd:dd.dddZ";
+  // Accepted lengths: the date alone, or a time to minutes, seconds or
+  // milliseconds followed by Z.
+  if (s.size() != 10 && s.size() != 17 && s.size() != 20 && s.size() != 24) return std::nullopt;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char want = s.size() > 10 && i + 1 == s.size() ? 'Z' : kShape[i];
+    if (want == 'd' ? (s[i] < '0' || s[i] > '9') : s[i] != want) return std::nullopt;
+  }
+  auto num = [&](std::size_t at, std::size_t len) {
+    int v = 0;
+    for (std::size_t i = at; i < at + len; ++i) v = v * 10 + (s[i] - '0');
+    return v;
+  };
+  using namespace std::chrono;
+  const year_month_day date{year{num(0, 4)}, month{static_cast<unsigned>(num(5, 2))},
+                            day{static_cast<unsigned>(num(8, 2))}};
+  if (!date.ok()) return std::nullopt;
+  system_clock::time_point t = sys_days{date};
+  if (s.size() == 10) return t;
+  const int h = num(11, 2), m = num(14, 2), sec = s.size() >= 20 ? num(17, 2) : 0;
+  const int ms = s.size() == 24 ? num(20, 3) : 0;
+  if (h > 23 || m > 59 || sec > 60) return std::nullopt;
+  return t + hours(h) + minutes(m) + seconds(sec) + milliseconds(ms);
+}
+
 void Iso8601Stamp::refresh() {
   const auto t = std::chrono::system_clock::now();
   const auto ms = std::chrono::time_point_cast<std::chrono::milliseconds>(t);

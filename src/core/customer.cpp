@@ -20,9 +20,16 @@ Customer customer_from_attributes(const DatasetSchema& schema, nlohmann::json at
     auto it = attributes.find(l->name);
     if (it != attributes.end() && it->is_boolean()) c.label = it->get<bool>() ? 1 : 0;
   }
+  if (const auto* d = schema.departure_attribute(); d && c.departed()) {
+    auto it = attributes.find(d->name);
+    if (it != attributes.end() && it->is_string() && !it->get_ref<const std::string&>().empty())
+      c.departed_at = it->get<std::string>() + "T00:00:00.000Z";
+  }
   c.attributes = std::move(attributes);
   return c;
 }
+
+std::string_view status_name(const Customer& c) { return c.departed() ? "departed" : "active"; }
 
 nlohmann::json customer_to_json(const Customer& c) {
   return {{"id", c.external_id},
@@ -31,6 +38,8 @@ nlohmann::json customer_to_json(const Customer& c) {
           {"attributes", c.attributes},
           {"created_at", c.created_at},
           {"updated_at", c.updated_at},
+          {"status", status_name(c)},
+          {"departed_at", c.departed_at.empty() ? nlohmann::json(nullptr) : nlohmann::json(c.departed_at)},
           {"risk", c.risk ? *c.risk : nlohmann::json(nullptr)}};
 }
 

@@ -18,12 +18,13 @@ constexpr std::array<std::pair<AttrType, std::string_view>, 6> kTypeNames{{
     {AttrType::kDate, "date"},
 }};
 
-constexpr std::array<std::pair<Role, std::string_view>, 5> kRoleNames{{
+constexpr std::array<std::pair<Role, std::string_view>, 6> kRoleNames{{
     {Role::kId, "id"},
     {Role::kLabel, "label"},
     {Role::kFeature, "feature"},
     {Role::kDisplay, "display"},
     {Role::kIgnored, "ignored"},
+    {Role::kDeparture, "departure_date"},
 }};
 
 template <typename E, std::size_t N>
@@ -88,6 +89,12 @@ const Attribute* DatasetSchema::display_attribute() const {
   return nullptr;
 }
 
+const Attribute* DatasetSchema::departure_attribute() const {
+  for (const auto& a : attributes)
+    if (a.role == Role::kDeparture) return &a;
+  return nullptr;
+}
+
 std::vector<const Attribute*> DatasetSchema::features() const {
   std::vector<const Attribute*> out;
   for (const auto& a : attributes)
@@ -98,7 +105,7 @@ std::vector<const Attribute*> DatasetSchema::features() const {
 void DatasetSchema::validate() const {
   std::vector<FieldError> errors;
   std::set<std::string> names;
-  int ids = 0, labels = 0, displays = 0;
+  int ids = 0, labels = 0, displays = 0, departures = 0;
   for (std::size_t i = 0; i < attributes.size(); ++i) {
     const auto& a = attributes[i];
     const std::string field = "attributes[" + std::to_string(i) + "]";
@@ -122,6 +129,11 @@ void DatasetSchema::validate() const {
           errors.push_back({field + ".type", "the label attribute must be boolean (churned or not)"});
         break;
       case Role::kDisplay: ++displays; break;
+      case Role::kDeparture:
+        ++departures;
+        if (a.type != AttrType::kDate)
+          errors.push_back({field + ".type", "the departure_date attribute must be a date (YYYY-MM-DD)"});
+        break;
       default: break;
     }
   }
@@ -129,6 +141,8 @@ void DatasetSchema::validate() const {
   if (ids != 1) errors.push_back({"attributes", "exactly one attribute must have role 'id' (found " + std::to_string(ids) + ")"});
   if (labels > 1) errors.push_back({"attributes", "at most one attribute may have role 'label'"});
   if (displays > 1) errors.push_back({"attributes", "at most one attribute may have role 'display'"});
+  if (departures > 1)
+    errors.push_back({"attributes", "at most one attribute may have role 'departure_date'"});
   if (!errors.empty()) throw Invalid("the dataset schema is not valid", std::move(errors));
 }
 

@@ -12,7 +12,9 @@
 namespace churnwatch::core {
 
 enum class AttrType { kNumber, kInteger, kBoolean, kCategory, kText, kDate };
-enum class Role { kId, kLabel, kFeature, kDisplay, kIgnored };
+// kDeparture: an optional date attribute saying when a departed customer
+// left (see Customer::departed_at); it is not a model feature.
+enum class Role { kId, kLabel, kFeature, kDisplay, kIgnored, kDeparture };
 
 std::string_view to_string(AttrType t);
 std::string_view to_string(Role r);
@@ -41,12 +43,15 @@ struct DatasetSchema {
   const Attribute& id_attribute() const;
   const Attribute* label_attribute() const;
   const Attribute* display_attribute() const;
+  // The date attribute with role departure_date, if any.
+  const Attribute* departure_attribute() const;
   // Attributes with role feature, in schema order.
   std::vector<const Attribute*> features() const;
 
   // Throws Invalid listing every problem: duplicate names, not exactly one
   // id, more than one label or display, a category attribute with no
-  // categories, a label that is not boolean or integer 0/1.
+  // categories, a label that is not boolean or integer 0/1, a departure
+  // date that is not a date or more than one of them.
   void validate() const;
 };
 

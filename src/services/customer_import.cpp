@@ -171,7 +171,8 @@ class Importer {
       if (attr.role == core::Role::kId) {
         errors_.add(attr.name, "the id column '" + attr.name + "' is missing from the header", 1,
                     std::nullopt);
-      } else if (attr.role != core::Role::kLabel && attr.role != core::Role::kIgnored) {
+      } else if (attr.role != core::Role::kLabel && attr.role != core::Role::kIgnored &&
+                 attr.role != core::Role::kDeparture) {
         errors_.add(attr.name, "column '" + attr.name + "' of the dataset schema is missing from the header",
                     1, std::nullopt);
       }
@@ -202,6 +203,7 @@ class Importer {
     customer.external_id.clear();
     customer.display_name.clear();
     customer.label.reset();
+    customer.departed_at.clear();
     bool ok = true;
     for (std::size_t c = 0; c < rec.cells.size(); ++c) {
       const auto a = static_cast<std::size_t>(column_attr_[c]);
@@ -237,6 +239,10 @@ class Importer {
           break;
         case core::Role::kDisplay:
           if (value->is_string()) customer.display_name = value->get<std::string>();
+          break;
+        case core::Role::kDeparture:
+          // The store uses it only for a churned label.
+          if (value->is_string()) customer.departed_at = value->get<std::string>() + "T00:00:00.000Z";
           break;
         default:
           break;

@@ -121,6 +121,16 @@ storage::CustomerQuery parse_customer_query(const core::DatasetSchema& schema,
         }
       }
       const auto* a = schema.find(attr);
+      if (!a && name == "status") {
+        // Lifecycle, unless the table has an attribute of that name.
+        if (value == "active")
+          q.status = storage::StatusFilter::kActive;
+        else if (value == "departed")
+          q.status = storage::StatusFilter::kDeparted;
+        else if (!value.empty() && value != "any")
+          errors.push_back({name, "must be active, departed or any"});
+        continue;
+      }
       if (!a && (attr == "risk" || attr == "risk_level")) {
         parse_risk_filter(name, attr, op, value, q.risk, errors);
         continue;

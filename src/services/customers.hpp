@@ -29,7 +29,8 @@ using QueryParams = std::vector<std::pair<std::string, std::string>>;
 // of those names, `sort=risk` / `sort=-risk` sorts by current churn risk and
 // `risk[gte]=0.7`, `risk[lt]=0.4`, `risk_level=high`,
 // `risk_level[in]=high,very_high` filter on it (customers never scored are
-// left out by any risk filter). Throws Invalid naming each bad parameter.
+// left out by any risk filter), and `status=active|departed|any` filters on
+// the lifecycle. Throws Invalid naming each bad parameter.
 storage::CustomerQuery parse_customer_query(const core::DatasetSchema& schema,
                                             const QueryParams& params, bool paginate = true);
 

@@ -74,6 +74,9 @@ class InvalidatingStore final : public storage::Store {
   storage::RiskSummary risk_summary(double high_threshold, std::int64_t limit, int days) override {
     return inner_.risk_summary(high_threshold, limit, days);
   }
+  storage::OutcomeScores risk_outcome_scores(const storage::OutcomeQuery& q) override {
+    return inner_.risk_outcome_scores(q);
+  }
 
   storage::RefreshToken create_refresh_token(const storage::RefreshToken& t) override {
     return inner_.create_refresh_token(t);

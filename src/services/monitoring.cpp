@@ -220,6 +220,8 @@ void Monitoring::evaluate_customers(const storage::AlertRule &rule,
   storage::CustomerQuery query =
       parse_customer_query(schema, filter_params(rule.customer_filter), false);
   query.limit = 0;
+  // No one can keep a customer who has left: never alert on one.
+  query.status = storage::StatusFilter::kActive;
   const Json &p = rule.params;
   if (rule.kind == "high_risk")
     query.risk.min_probability = p.value("threshold", 1.0);

@@ -36,35 +36,25 @@ double population_stability_index(const std::vector<double> &reference,
   return psi;
 }
 
-void Monitoring::evaluate_degradation(const storage::AlertRule &rule,
-                                      const std::string &run_id,
-                                      const core::DatasetSchema &schema,
-                                      const storage::ModelRecord &model,
-                                      RuleOutcome &outcome,
-                                      std::vector<storage::AlertEvent> &out) {
+void Monitoring::evaluate_degradation(const storage::AlertRule& rule, const std::string& run_id,
+                                      const core::DatasetSchema& /*schema*/,
+                                      const storage::ModelRecord& model, RuleOutcome& outcome,
+                                      std::vector<storage::AlertEvent>& out) {
   const double trained_auc =
       model.metrics.value("test", Json::object()).value("roc_auc", 0.0);
-  // Customers whose label became known since training: labelled, changed
-  // after the model was made.
-  storage::CustomerQuery query =
-      parse_customer_query(schema, filter_params(rule.customer_filter), false);
-  query.limit = 0;
-  std::vector<double> p;
-  std::vector<int> y;
-  store_.for_each_customer(query, [&](const core::Customer &c) {
-    if (!c.label || !c.risk || c.updated_at <= model.created_at)
-      return;
-    p.push_back(c.risk->value("probability", 0.0));
-    y.push_back(*c.label);
-  });
-  const auto positives = std::count(y.begin(), y.end(), 1);
-  if (static_cast<std::int64_t>(y.size()) < options_.min_labelled_for_auc ||
-      positives == 0 || positives == static_cast<long>(y.size())) {
-    outcome.note = std::to_string(y.size()) +
-                   " customers labelled since training: not enough to judge";
+  // The outcome report of this model since it was made: the scores it gave
+  // customers before they left, against the active customers of the same
+  // runs. (Scores made after an outcome was known would flatter it.)
+  auto report =
+      risk_outcomes(store_, {model.created_at, "", model.version, scoring_.options().high_risk_threshold});
+  const std::int64_t judged = report.departed + report.active_compared;
+  if (judged < options_.min_labelled_for_auc || !report.roc_auc) {
+    outcome.note = std::to_string(report.departed) +
+                   " departures since training scored before they left, against " +
+                   std::to_string(report.active_compared) + " active customers: not enough to judge";
     return;
   }
-  const double auc = ml::roc_auc(p, y);
+  const double auc = *report.roc_auc;
   const double drop_points = (trained_auc - auc) * 100;
   if (drop_points <= rule.params.value("max_drop_points", 5.0))
     return;
@@ -93,20 +83,18 @@ void Monitoring::evaluate_degradation(const storage::AlertRule &rule,
       "run:" + run_id + ":rule:" + std::to_string(rule.id) + ":degradation";
   char text[256];
   std::snprintf(text, sizeof text,
-                "ROC-AUC of model %lld on %zu customers labelled since "
-                "training is %.3f, %.1f points "
+                "ROC-AUC of model %lld's scores before %lld departures since "
+                "training (against %lld active customers) is %.3f, %.1f points "
                 "below its %.3f at training.",
-                static_cast<long long>(model.version), y.size(), auc,
-                drop_points, trained_auc);
-  e.payload = {
-      {"title", "Model " + std::to_string(model.version) + " is degrading"},
-      {"description", text},
-      {"rule_name", rule.name},
-      {"fields",
-       {{{"name", "ROC-AUC now"}, {"value", std::to_string(auc).substr(0, 5)}},
-        {{"name", "at training"},
-         {"value", std::to_string(trained_auc).substr(0, 5)}},
-        {{"name", "customers"}, {"value", std::to_string(y.size())}}}}};
+                static_cast<long long>(model.version), static_cast<long long>(report.departed),
+                static_cast<long long>(report.active_compared), auc, drop_points, trained_auc);
+  e.payload = {{"title", "Model " + std::to_string(model.version) + " is degrading"},
+               {"description", text},
+               {"rule_name", rule.name},
+               {"fields",
+                {{{"name", "ROC-AUC now"}, {"value", std::to_string(auc).substr(0, 5)}},
+                 {{"name", "at training"}, {"value", std::to_string(trained_auc).substr(0, 5)}},
+                 {{"name", "departures"}, {"value", std::to_string(report.departed)}}}}};
   out.push_back(std::move(e));
 }
 

@@ -143,6 +143,20 @@ bool display_name(const std::string& n) {
   return kNames.count(n) > 0;
 }
 
+// A date column that says when a customer left ("ChurnDate", "exit_date",
+// "cancelled_on", "end date" ...): proposed as the departure date, so it is
+// never learnt from (it is known only for those who left).
+bool departure_name(const std::string& n) {
+  static const std::unordered_set<std::string> kNames{
+      "churndate",       "churnedat",       "churnedon",     "dateofchurn",      "exitdate",
+      "exitedat",        "exitedon",        "departuredate", "departedat",       "departedon",
+      "leavedate",       "leftat",          "lefton",        "cancellationdate", "cancelledat",
+      "cancelledon",     "canceledat",      "canceledon",    "cancelleddate",    "enddate",
+      "contractenddate", "terminationdate", "terminatedat",  "terminatedon",     "closedate",
+      "closedat",        "closedon",        "attritiondate", "churneddate"};
+  return kNames.count(n) > 0;
+}
+
 bool id_name(const std::string& raw) {
   std::string n = normalized(raw);
   if (n == "id") return true;
@@ -224,7 +238,7 @@ core::DatasetSchema infer_schema(const std::vector<std::string>& header,
   for (std::size_t i = 0; i < cols.size() && !id; ++i)
     if (id_name(cols[i].name) && id_candidate(i)) id = i;
 
-  bool label_done = false, display_done = false;
+  bool label_done = false, display_done = false, departure_done = false;
   for (std::size_t i = 0; i < cols.size(); ++i) {
     if (id && *id == i) continue;
     auto& a = schema.attributes[i];
@@ -238,6 +252,9 @@ core::DatasetSchema infer_schema(const std::vector<std::string>& header,
       a.type = core::AttrType::kText;
       a.categories.clear();
       display_done = true;
+    } else if (!departure_done && departure_name(n) && a.type == core::AttrType::kDate) {
+      a.role = core::Role::kDeparture;
+      departure_done = true;
     } else if (have_rows && rows.size() > 1 && cols[i].row_numbers && a.type == core::AttrType::kInteger) {
       a.role = core::Role::kIgnored;
     }

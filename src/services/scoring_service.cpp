@@ -10,6 +10,7 @@
 
 #include "core/errors.hpp"
 #include "core/metrics.hpp"
+#include "core/random.hpp"
 #include "services/customers.hpp"
 
 namespace churnwatch::services {
@@ -109,6 +110,9 @@ PredictResult ScoringService::predict(const nlohmann::json& attributes) {
 storage::RiskRecord ScoringService::score_customer(std::string_view id) {
   auto c = store_.find_customer(id);
   if (!c) throw core::NotFound("no customer with id '" + std::string(id) + "'");
+  if (c->departed())
+    throw core::Conflict("customer '" + c->external_id + "' departed on " + c->departed_at.substr(0, 10) +
+                         "; departed customers are not scored again (their last score is kept)");
   auto model = models_.production();
   auto p = model->bundle.predict(c->attributes, options_.top_reasons);
   storage::RiskRecord r;
@@ -117,6 +121,7 @@ storage::RiskRecord ScoringService::score_customer(std::string_view id) {
   r.probability = std::clamp(p.probability, 0.0, 1.0);
   r.risk_level = std::string(options_.levels.level(r.probability));
   r.reasons = p.reasons;
+  r.run_id = core::random_hex(8);
   store_.append_risk({r});
   static auto& customer = predictions_metric("customer");
   customer.inc();
@@ -129,12 +134,14 @@ ScoreAllResult ScoringService::score_all(const storage::CustomerQuery& filter, c
   const auto started = std::chrono::steady_clock::now();
   auto model = models_.production();  // one model for the whole run
   storage::CustomerQuery q = filter;
+  q.status = storage::StatusFilter::kActive;
   q.limit = 1;
   q.offset = 0;
   const auto total = store_.list_customers(q).total;
   q.limit = 0;
 
   ScoreAllResult result;
+  result.run_id = core::random_hex(8);
   result.model_version = model->version;
   for (const auto& band : options_.levels.bands()) result.by_level[band.name] = 0;
   if (progress) progress(0.0, "scoring " + std::to_string(total) + " customers");
@@ -150,7 +157,10 @@ ScoreAllResult ScoringService::score_all(const storage::CustomerQuery& filter, c
     if (rows.empty()) return;
     const auto t0 = Clock::now();
     auto records = score_batch(*model, options_.levels, options_.top_reasons, ids, rows);
-    for (const auto& r : records) ++result.by_level[r.risk_level];
+    for (auto& r : records) {
+      ++result.by_level[r.risk_level];
+      r.run_id = result.run_id;
+    }
     result.scored += static_cast<std::int64_t>(records.size());
     static auto& batch_rows = predictions_metric("batch");
     batch_rows.inc(static_cast<double>(records.size()));
@@ -182,6 +192,11 @@ std::vector<storage::RiskRecord> ScoringService::history(std::string_view id, st
 
 storage::RiskSummary ScoringService::summary(std::int64_t limit, int days) {
   return store_.risk_summary(options_.high_risk_threshold, limit, days);
+}
+
+OutcomeReport ScoringService::outcomes(const std::string& since, const std::string& until,
+                                       std::optional<std::int64_t> model_version) {
+  return risk_outcomes(store_, {since, until, model_version, options_.high_risk_threshold});
 }
 
 namespace {
@@ -229,7 +244,11 @@ nlohmann::json risk_record_to_json(const storage::RiskRecord& r) {
 }
 
 nlohmann::json score_all_result_to_json(const ScoreAllResult& r) {
-  return {{"scored", r.scored}, {"by_level", r.by_level}, {"model_version", r.model_version}, {"seconds", r.seconds}};
+  return {{"run_id", r.run_id},
+          {"scored", r.scored},
+          {"by_level", r.by_level},
+          {"model_version", r.model_version},
+          {"seconds", r.seconds}};
 }
 
 nlohmann::json risk_summary_to_json(const storage::RiskSummary& s, const ScoringOptions& options) {
@@ -243,7 +262,10 @@ nlohmann::json risk_summary_to_json(const storage::RiskSummary& s, const Scoring
   auto daily = nlohmann::json::array();
   for (const auto& [date, avg, count] : s.daily)
     daily.push_back({{"date", date}, {"average_probability", avg}, {"scores", count}});
-  return {{"scored", s.scored},
+  return {{"population", "active"},
+          {"active_customers", s.active_customers},
+          {"departed_customers", s.departed_customers},
+          {"scored", s.scored},
           {"average_probability", s.average_probability},
           {"high_risk_threshold", options.high_risk_threshold},
           {"levels", options.levels},

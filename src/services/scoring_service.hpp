@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -15,6 +16,7 @@
 #include "services/model_service.hpp"
 #include "services/progress.hpp"
 #include "services/read_cache.hpp"
+#include "services/risk_outcomes.hpp"
 #include "storage/store.hpp"
 
 namespace churnwatch::services {
@@ -34,6 +36,7 @@ struct PredictResult {
 };
 
 struct ScoreAllResult {
+  std::string run_id;  // every risk row of the run carries it
   std::int64_t scored = 0;
   std::map<std::string, std::int64_t> by_level;  // every configured level, 0 when empty
   std::int64_t model_version = 0;
@@ -50,18 +53,25 @@ class ScoringService {
   // unknown. Conflict when there is no production model.
   PredictResult predict(const nlohmann::json& attributes);
 
-  // Scores a stored customer and appends the result to its risk history.
-  // NotFound when no such customer.
+  // Scores a stored active customer and appends the result to its risk
+  // history (a run of its own). NotFound when no such customer; Conflict
+  // when it has departed (its last score stays its prediction of record).
   storage::RiskRecord score_customer(std::string_view id);
 
-  // Scores every customer matching `filter` (limit/offset ignored) in batches
-  // of options.batch_size, appending one history row per customer per batch.
+  // Scores every active customer matching `filter` (limit/offset and any
+  // status in it ignored: departed customers are never scored) in batches
+  // of options.batch_size, appending one history row per customer.
   ScoreAllResult score_all(const storage::CustomerQuery& filter, const ProgressFn& progress = {});
 
   // Newest first; NotFound when no such customer.
   std::vector<storage::RiskRecord> history(std::string_view id, std::int64_t limit);
 
   storage::RiskSummary summary(std::int64_t limit, int days);
+
+  // The outcome report over departures known in [since, until) ("" for
+  // unbounded), flagging at the high-risk threshold.
+  OutcomeReport outcomes(const std::string& since, const std::string& until,
+                         std::optional<std::int64_t> model_version);
 
   const ScoringOptions& options() const { return options_; }
 

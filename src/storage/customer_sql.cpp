@@ -1,12 +1,14 @@
 #include "storage/customer_sql.hpp"
 
 #include "core/errors.hpp"
+#include "storage/lifecycle_sql.hpp"
 
 namespace churnwatch::storage {
 
 const char* const kCustomerColumns =
     "customers.row_id, external_id, display_name, label, attributes, created_at, updated_at,"
-    " customer_risk.probability, customer_risk.risk_level, customer_risk.model_version,"
+    " departed_at, departure_known_at, customer_risk.probability, customer_risk.risk_level, "
+    "customer_risk.model_version,"
     " customer_risk.change, customer_risk.relative_change, customer_risk.scored_at";
 
 const char* const kCustomerFrom =
@@ -118,6 +120,16 @@ std::string customer_where(const CustomerQuery& q, const SqlDialect& d, SqlParam
   std::vector<std::string> conds;
   for (const Filter& f : q.filters) conds.push_back(filter_sql(f, d, params));
   risk_conditions(q.risk, params, conds);
+  switch (q.status) {
+    case StatusFilter::kActive:
+      conds.push_back(kActiveCustomer);
+      break;
+    case StatusFilter::kDeparted:
+      conds.push_back("customers.label = 1");
+      break;
+    case StatusFilter::kAny:
+      break;
+  }
   if (!q.search.empty()) {
     std::string a = d.contains_ci("external_id", q.search, params);
     std::string b = d.contains_ci("display_name", q.search, params);
@@ -159,6 +171,8 @@ void CustomerRow::bind(soci::statement& st) {
   st.exchange(soci::into(attributes));
   st.exchange(soci::into(created_at));
   st.exchange(soci::into(updated_at));
+  st.exchange(soci::into(departed_at, departed_at_ind));
+  st.exchange(soci::into(departure_known_at, departure_known_at_ind));
   st.exchange(soci::into(probability, probability_ind));
   st.exchange(soci::into(risk_level, risk_level_ind));
   st.exchange(soci::into(model_version, model_version_ind));
@@ -176,6 +190,10 @@ core::Customer CustomerRow::to_customer() const {
   c.attributes = nlohmann::json::parse(attributes);
   c.created_at = created_at;
   c.updated_at = updated_at;
+  // A label of 1 without a date can only be a row written before the
+  // writers kept one; its last change stands in.
+  if (c.departed()) c.departed_at = departed_at_ind == soci::i_ok ? departed_at : updated_at;
+  if (c.departed() && departure_known_at_ind == soci::i_ok) c.departure_known_at = departure_known_at;
   if (probability_ind == soci::i_ok) {
     auto optional = [](double v, soci::indicator ind) {
       return ind == soci::i_ok ? nlohmann::json(v) : nlohmann::json(nullptr);

@@ -46,6 +46,10 @@ struct CustomerRow {
   std::string attributes;
   std::string created_at;
   std::string updated_at;
+  std::string departed_at;
+  soci::indicator departed_at_ind = soci::i_null;
+  std::string departure_known_at;
+  soci::indicator departure_known_at_ind = soci::i_null;
   double probability = 0;
   soci::indicator probability_ind = soci::i_null;
   std::string risk_level;

@@ -187,6 +187,22 @@ std::vector<std::string> step5_alerts(const SqlDialect& d) {
   };
 }
 
+// Customer lifecycle: when a departed customer left and when the store first
+// saw it; the scoring run each risk row belongs to. Customers already
+// departed keep their last change as the departure date and no
+// departure_known_at: their departure predates this record, so no outcome
+// report counts them.
+std::vector<std::string> step6_lifecycle(const SqlDialect&) {
+  return {
+      "ALTER TABLE customers ADD COLUMN departed_at TEXT NULL",
+      "ALTER TABLE customers ADD COLUMN departure_known_at TEXT NULL",
+      "UPDATE customers SET departed_at = updated_at WHERE label = 1",
+      "CREATE INDEX customers_departure_known ON customers (departure_known_at)",
+      "ALTER TABLE risk_history ADD COLUMN run_id TEXT NULL",
+      "CREATE INDEX risk_history_run ON risk_history (run_id)",
+  };
+}
+
 // Append new steps here; never edit or reorder a released one.
 const Migration kMigrations[] = {
     {1, "customers, dataset_schema, users, settings", step1_core_tables},
@@ -194,6 +210,7 @@ const Migration kMigrations[] = {
     {3, "refresh_tokens, audit_log", step3_refresh_tokens_and_audit},
     {4, "models.source", step4_model_source},
     {5, "alert_rules, alert_events", step5_alerts},
+    {6, "customer lifecycle: departed_at, departure_known_at, risk_history.run_id", step6_lifecycle},
 };
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include "core/errors.hpp"
 #include "storage/db_errors.hpp"
 #include "storage/json_text.hpp"
+#include "storage/lifecycle_sql.hpp"
 #include "storage/pg_conn.hpp"
 #include "storage/sql_dialect.hpp"
 #include "storage/sql_store.hpp"
@@ -99,6 +100,11 @@ class PostgresCustomerWriter final : public CustomerWriter {
     append_copy_text(buffer_, attributes_);
     buffer_ += '\t';
     buffer_ += stamp_.text();
+    buffer_ += '\t';
+    if (c.departed_at.empty())
+      buffer_ += "\\N";
+    else
+      append_copy_text(buffer_, c.departed_at);
     buffer_ += '\n';
     if (buffer_.size() >= kCopyChunk) send_buffer();
     if (outcome == PutOutcome::kCreated) known_.insert(c.external_id);
@@ -145,21 +151,26 @@ class PostgresCustomerWriter final : public CustomerWriter {
 
   PutOutcome put_direct(const core::Customer& c) {
     std::string label = c.label ? std::to_string(*c.label) : std::string();
-    std::vector<const char*> params{c.external_id.c_str(), c.display_name.c_str(),
-                                    c.label ? label.c_str() : nullptr, attributes_.c_str(),
-                                    stamp_.text().c_str()};
-    if (pg_affected(pg_exec(conn_,
-                            "INSERT INTO customers (external_id, display_name, label, attributes,"
-                            " created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)"
-                            " ON CONFLICT (external_id) DO NOTHING",
-                            params, "storing a customer")) == 1) {
+    std::vector<const char*> params{c.external_id.c_str(),
+                                    c.display_name.c_str(),
+                                    c.label ? label.c_str() : nullptr,
+                                    attributes_.c_str(),
+                                    stamp_.text().c_str(),
+                                    c.departed_at.empty() ? nullptr : c.departed_at.c_str()};
+    static const std::string insert =
+        "INSERT INTO customers (external_id, display_name, label, attributes, created_at, updated_at,"
+        " departed_at, departure_known_at) VALUES ($1, $2, CAST($3 AS INTEGER), $4, $5, $5, " +
+        insert_departure_sql("CAST($3 AS INTEGER)", "CAST($5 AS TEXT)", "CAST($6 AS TEXT)") +
+        ") ON CONFLICT (external_id) DO NOTHING";
+    if (pg_affected(pg_exec(conn_, insert.c_str(), params, "storing a customer")) == 1)
       return PutOutcome::kCreated;
-    }
     if (mode_ != WriteMode::kUpsert) return PutOutcome::kDuplicate;
-    pg_exec(conn_,
-            "UPDATE customers SET display_name = $2, label = $3, attributes = $4,"
-            " updated_at = $5 WHERE external_id = $1",
-            params, "updating a customer");
+    static const std::string update =
+        "UPDATE customers SET display_name = $2, label = CAST($3 AS INTEGER), attributes = $4, updated_at = "
+        "$5, " +
+        update_departure_sql("CAST($3 AS INTEGER)", "CAST($5 AS TEXT)", "CAST($6 AS TEXT)") +
+        " WHERE external_id = $1";
+    pg_exec(conn_, update.c_str(), params, "updating a customer");
     return PutOutcome::kUpdated;
   }
 
@@ -173,7 +184,7 @@ class PostgresCustomerWriter final : public CustomerWriter {
     pg_exec(conn_,
             "CREATE TEMPORARY TABLE cw_import (seq BIGINT NOT NULL, external_id TEXT NOT NULL,"
             " display_name TEXT NOT NULL, label INTEGER NULL, attributes JSONB NOT NULL,"
-            " at TEXT NOT NULL) ON COMMIT DROP",
+            " at TEXT NOT NULL, departure TEXT NULL) ON COMMIT DROP",
             {}, "storing customers");
     bulk_ = true;
   }
@@ -204,28 +215,39 @@ class PostgresCustomerWriter final : public CustomerWriter {
       pg_end_copy(conn_, nullptr, "storing customers");
     }
     if (staged_ == 0) return;
+    // New rows take the given departure date (or none yet: see below);
+    // updated rows follow lifecycle_sql.hpp's rule against their old values.
+    const std::string insert_columns =
+        "INSERT INTO customers (external_id, display_name, label, attributes, created_at, updated_at,"
+        " departed_at, departure_known_at)";
     if (mode_ == WriteMode::kUpsert) {
-      pg_exec(conn_,
-              "INSERT INTO customers (external_id, display_name, label, attributes, created_at,"
-              " updated_at)"
-              " SELECT external_id, display_name, label, attributes, first_at, at FROM ("
-              "  SELECT DISTINCT ON (external_id) external_id, display_name, label, attributes,"
-              "   at, MIN(at) OVER same AS first_at, MIN(seq) OVER same AS first_seq"
-              "  FROM cw_import WINDOW same AS (PARTITION BY external_id)"
-              "  ORDER BY external_id, seq DESC) latest"
-              " ORDER BY first_seq"
-              " ON CONFLICT (external_id) DO UPDATE SET display_name = excluded.display_name,"
-              " label = excluded.label, attributes = excluded.attributes,"
-              " updated_at = excluded.updated_at",
-              {}, "storing customers");
+      const std::string upsert =
+          insert_columns +
+          " SELECT external_id, display_name, label, attributes, first_at, at,"
+          "  CASE WHEN label = 1 THEN departure END, CASE WHEN label = 1 THEN at END FROM ("
+          "  SELECT DISTINCT ON (external_id) external_id, display_name, label, attributes,"
+          "   at, departure, MIN(at) OVER same AS first_at, MIN(seq) OVER same AS first_seq"
+          "  FROM cw_import WINDOW same AS (PARTITION BY external_id)"
+          "  ORDER BY external_id, seq DESC) latest"
+          " ORDER BY first_seq"
+          " ON CONFLICT (external_id) DO UPDATE SET display_name = excluded.display_name,"
+          " label = excluded.label, attributes = excluded.attributes,"
+          " updated_at = excluded.updated_at, " +
+          update_departure_sql("excluded.label", "excluded.updated_at", "excluded.departed_at", "customers.");
+      pg_exec(conn_, upsert.c_str(), {}, "storing customers");
     } else {
       // The ids are new and distinct: put() passed over every known one.
-      pg_exec(conn_,
-              "INSERT INTO customers (external_id, display_name, label, attributes, created_at,"
-              " updated_at) SELECT external_id, display_name, label, attributes, at, at"
-              " FROM cw_import ORDER BY seq",
-              {}, "storing customers");
+      const std::string insert = insert_columns +
+                                 " SELECT external_id, display_name, label, attributes, at, at,"
+                                 "  CASE WHEN label = 1 THEN departure END, CASE WHEN label = 1 THEN at END"
+                                 " FROM cw_import ORDER BY seq";
+      pg_exec(conn_, insert.c_str(), {}, "storing customers");
     }
+    // A new departed row without a given date left when it was first seen.
+    pg_exec(conn_,
+            "UPDATE customers SET departed_at = departure_known_at"
+            " WHERE label = 1 AND departed_at IS NULL AND departure_known_at IS NOT NULL",
+            {}, "storing customers");
     pg_exec(conn_, "TRUNCATE cw_import", {}, "storing customers");
     staged_ = 0;
   }
@@ -281,15 +303,17 @@ std::string real_text(double v) {
 }
 
 void append_all(PGconn* conn, const std::vector<RiskRecord>& records) {
-  pg_prepare(conn, "cw_risk_lookup",
-             "SELECT customers.row_id, customer_risk.probability FROM customers"
-             " LEFT JOIN customer_risk ON customer_risk.customer_row_id = customers.row_id"
-             " WHERE customers.external_id = $1",
-             "appending risk");
+  // A departed customer is never scored again: looked up like an unknown one.
+  const std::string lookup =
+      "SELECT customers.row_id, customer_risk.probability FROM customers"
+      " LEFT JOIN customer_risk ON customer_risk.customer_row_id = customers.row_id"
+      " WHERE customers.external_id = $1 AND " +
+      std::string(kActiveCustomer);
+  pg_prepare(conn, "cw_risk_lookup", lookup.c_str(), "appending risk");
   pg_prepare(conn, "cw_risk_history",
              "INSERT INTO risk_history (customer_row_id, model_version, probability, risk_level,"
-             " reasons, previous_probability, change, relative_change, scored_at)"
-             " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+             " reasons, previous_probability, change, relative_change, scored_at, run_id)"
+             " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
              "appending risk");
   std::string upsert =
       "INSERT INTO customer_risk (customer_row_id, model_version, probability, risk_level,"
@@ -329,10 +353,11 @@ void append_all(PGconn* conn, const std::vector<RiskRecord>& records) {
                                     change ? chg.c_str() : nullptr,
                                     relative ? rel.c_str() : nullptr,
                                     r.scored_at.c_str()};
-    pg_exec_prepared(conn, "cw_risk_history", params, "storing a risk history row");
     pg_exec_prepared(conn, "cw_risk_current", params, "storing a current risk");
+    params.push_back(r.run_id.empty() ? nullptr : r.run_id.c_str());
+    pg_exec_prepared(conn, "cw_risk_history", params, "storing a risk history row");
   }
-  if (skipped > 0) spdlog::info("risk of {} unknown customers not stored", skipped);
+  if (skipped > 0) spdlog::info("risk of {} unknown or departed customers not stored", skipped);
 }
 
 }  // namespace

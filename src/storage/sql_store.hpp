@@ -56,6 +56,7 @@ class SqlStore : public Store {
                                        std::int64_t limit) override;
   std::optional<RiskRecord> current_risk(std::string_view customer_id) override;
   RiskSummary risk_summary(double high_threshold, std::int64_t limit, int days) override;
+  OutcomeScores risk_outcome_scores(const OutcomeQuery& q) override;
 
   RefreshToken create_refresh_token(const RefreshToken& t) override;
   std::optional<RefreshToken> find_refresh_token(std::string_view token_hash) override;

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "storage/db_errors.hpp"
+#include "storage/lifecycle_sql.hpp"
 #include "storage/sql_dialect.hpp"
 #include "storage/sqlite_statement.hpp"
 
@@ -15,15 +16,18 @@ namespace {
 
 using namespace sqlite_api;
 
-const char* const kLookup =
+// A departed customer is never scored again: it is looked up like an
+// unknown one, and skipped.
+const std::string kLookup =
     "SELECT customers.row_id, customer_risk.probability FROM customers"
     " LEFT JOIN customer_risk ON customer_risk.customer_row_id = customers.row_id"
-    " WHERE customers.external_id = ?1";
+    " WHERE customers.external_id = ?1 AND " +
+    std::string(kActiveCustomer);
 
 const char* const kInsertHistory =
     "INSERT INTO risk_history (customer_row_id, model_version, probability, risk_level, reasons,"
-    " previous_probability, change, relative_change, scored_at)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+    " previous_probability, change, relative_change, scored_at, run_id)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
 
 std::string upsert_current_sql() {
   return "INSERT INTO customer_risk (customer_row_id, model_version, probability, risk_level,"
@@ -51,7 +55,7 @@ void bind_record(SqliteStatement& st, long long row_id, const RiskRecord& r,
 }
 
 void append_all(sqlite3* db, const std::vector<RiskRecord>& records) {
-  SqliteStatement lookup(db, kLookup);
+  SqliteStatement lookup(db, kLookup.c_str());
   SqliteStatement history(db, kInsertHistory);
   const std::string upsert_text = upsert_current_sql();
   SqliteStatement current(db, upsert_text.c_str());
@@ -77,11 +81,12 @@ void append_all(sqlite3* db, const std::vector<RiskRecord>& records) {
     lookup.reset();
     reasons = r.reasons.dump();
     bind_record(history, row_id, r, reasons);
+    history.text_or_null(10, r.run_id);
     history.run("storing a risk history row");
     bind_record(current, row_id, r, reasons);
     current.run("storing a current risk");
   }
-  if (skipped > 0) spdlog::info("risk of {} unknown customers not stored", skipped);
+  if (skipped > 0) spdlog::info("risk of {} unknown or departed customers not stored", skipped);
 }
 
 }  // namespace

@@ -19,6 +19,13 @@ void SqliteStatement::text(int i, std::string_view s) {
   sqlite3_bind_text(stmt_, i, s.data(), static_cast<int>(s.size()), SQLITE_STATIC);
 }
 
+void SqliteStatement::text_or_null(int i, std::string_view s) {
+  if (s.empty())
+    sqlite3_bind_null(stmt_, i);
+  else
+    text(i, s);
+}
+
 void SqliteStatement::integer(int i, std::optional<int> v) {
   if (v) sqlite3_bind_int(stmt_, i, *v);
   else sqlite3_bind_null(stmt_, i);
@@ -55,6 +62,13 @@ bool SqliteStatement::is_null(int col) const {
 long long SqliteStatement::column_int64(int col) const { return sqlite3_column_int64(stmt_, col); }
 
 double SqliteStatement::column_real(int col) const { return sqlite3_column_double(stmt_, col); }
+
+std::string SqliteStatement::column_text(int col) const {
+  const auto* p = sqlite3_column_text(stmt_, col);
+  return p ? std::string(reinterpret_cast<const char*>(p),
+                         static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col)))
+           : std::string();
+}
 
 void sqlite_exec(sqlite3* db, const char* sql, std::string_view action) {
   char* err = nullptr;

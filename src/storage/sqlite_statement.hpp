@@ -6,6 +6,7 @@
 #include <soci/sqlite3/soci-sqlite3.h>
 
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace churnwatch::storage {
@@ -20,6 +21,8 @@ class SqliteStatement {
   // Binders for the 1-based parameter `i`. Text is not copied: it must stay
   // alive until the statement has run.
   void text(int i, std::string_view s);
+  // NULL for an empty `s`.
+  void text_or_null(int i, std::string_view s);
   void integer(int i, std::optional<int> v);
   void int64(int i, long long v);
   void real(int i, std::optional<double> v);
@@ -35,6 +38,7 @@ class SqliteStatement {
   bool is_null(int col) const;
   long long column_int64(int col) const;
   double column_real(int col) const;
+  std::string column_text(int col) const;  // "" for NULL
 
  private:
   sqlite_api::sqlite3* db_;

@@ -10,6 +10,7 @@
 #include "core/errors.hpp"
 #include "storage/db_errors.hpp"
 #include "storage/json_text.hpp"
+#include "storage/lifecycle_sql.hpp"
 #include "storage/sql_store.hpp"
 #include "storage/sqlite_attribute_indexes.hpp"
 #include "storage/sqlite_statement.hpp"
@@ -25,6 +26,11 @@ using namespace sqlite_api;
 // commit is what makes a million rows take seconds, not minutes.
 constexpr const char* kBulkCacheSize = "PRAGMA cache_size = -524288";
 constexpr const char* kNormalCacheSize = "PRAGMA cache_size = -16384";
+
+// The lifecycle columns, from ?3 (label), ?5 (now) and ?6 (the departure
+// date, NULL when the row has none): see lifecycle_sql.hpp.
+const std::string kInsertDeparture = insert_departure_sql("?3", "?5", "?6");
+const std::string kUpdateDeparture = update_departure_sql("?3", "?5", "?6");
 
 class SqliteCustomerWriter final : public CustomerWriter {
  public:
@@ -43,15 +49,16 @@ class SqliteCustomerWriter final : public CustomerWriter {
         drop_attribute_indexes();
         sqlite_exec(db_, "DELETE FROM customers", "clearing customers");
       }
-      insert_ = std::make_unique<SqliteStatement>(
-          db_,
+      const std::string insert =
           "INSERT INTO customers (external_id, display_name, label, attributes, created_at,"
-          " updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5) ON CONFLICT (external_id) DO NOTHING");
+          " updated_at, departed_at, departure_known_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5, " +
+          kInsertDeparture + ") ON CONFLICT (external_id) DO NOTHING";
+      insert_ = std::make_unique<SqliteStatement>(db_, insert.c_str());
       if (mode_ == WriteMode::kUpsert) {
-        update_ = std::make_unique<SqliteStatement>(
-            db_,
-            "UPDATE customers SET display_name = ?2, label = ?3, attributes = ?4,"
-            " updated_at = ?5 WHERE external_id = ?1");
+        const std::string update =
+            "UPDATE customers SET display_name = ?2, label = ?3, attributes = ?4, updated_at = ?5, " +
+            kUpdateDeparture + " WHERE external_id = ?1";
+        update_ = std::make_unique<SqliteStatement>(db_, update.c_str());
       }
     } catch (...) {
       finish("ROLLBACK");
@@ -138,6 +145,7 @@ class SqliteCustomerWriter final : public CustomerWriter {
     st.integer(3, c.label);
     st.text(4, attributes_);
     st.text(5, stamp_.text());
+    st.text_or_null(6, c.departed_at);
   }
 
   // Ends the transaction with `verb` and hands the session back in its

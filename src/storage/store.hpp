@@ -52,9 +52,14 @@ struct RiskFilter {
 // attribute with this name cannot be used as a sort key.
 inline constexpr std::string_view kSortByRisk = "risk";
 
+// Which customers by lifecycle: active (label stayed or unknown), departed
+// (label churned), or both.
+enum class StatusFilter { kAny, kActive, kDeparted };
+
 struct CustomerQuery {
   std::vector<Filter> filters;        // all must hold
   RiskFilter risk;                    // must hold as well
+  StatusFilter status = StatusFilter::kAny;
   std::string search;                 // case-insensitive substring of id or display name
   std::string sort_by;                // attribute name, or kSortByRisk; empty: by external id
   bool descending = false;
@@ -175,20 +180,56 @@ struct RiskRecord {
   std::optional<double> change;                // probability - previous (absolute)
   std::optional<double> relative_change;       // change / previous, when previous > 0
   std::string scored_at;            // ISO 8601 UTC; set by the store when empty
+  // The scoring run that wrote it (a batch scoring, or one customer's
+  // scoring); "" when none. Outcome reports compare departed customers with
+  // the active customers of the same runs.
+  std::string run_id;
 };
 
+// The risk summary covers active customers only: a departed customer's last
+// score is its prediction of record, not a risk anyone can act on.
 struct RiskSummary {
-  std::int64_t scored = 0;                              // customers with a current score
+  std::int64_t active_customers = 0;  // every active customer, scored or not
+  std::int64_t departed_customers = 0;
+  std::int64_t scored = 0;  // active customers with a current score
   // level -> customers, from the lowest-risk level up (by the level's lowest probability)
   std::vector<std::pair<std::string, std::int64_t>> by_level;
   double average_probability = 0;                       // over current scores; 0 when none
   std::vector<RiskRecord> highest;            // current scores >= the threshold, highest first
   std::vector<RiskRecord> biggest_increases;  // current scores with change > 0, by change desc
   // Per UTC day over the last `days` (today included), oldest first: average
-  // probability and number of the scores written that day; days without any are absent.
+  // probability and number of the scores written that day (of customers
+  // active now); days without any are absent.
   std::vector<std::tuple<std::string, double, std::int64_t>> daily;  // date, avg, count
 };
 
+// Which departures an outcome report covers.
+struct OutcomeQuery {
+  std::string since;                          // ISO 8601: departure known at or after; "" unbounded
+  std::string until;                          // ISO 8601: departure known before; "" unbounded
+  std::optional<std::int64_t> model_version;  // only scores of this version
+  double flag_threshold = 0.5;                // a score at or above it flags the customer
+};
+
+// One departed customer as an outcome report sees it.
+struct DepartureOutcome {
+  std::string customer_id;         // external id
+  std::string departed_at;         // when the customer left
+  std::string departure_known_at;  // when the store first saw the churned label
+  // The prediction of record: the last score made before the departure
+  // (before departed_at and before departure_known_at).
+  RiskRecord prediction;
+  std::string first_flagged_at;  // the first such score >= flag_threshold; "" when none
+};
+
+// The scores an outcome report compares: departed customers with a
+// prediction of record, against the active customers scored in the same
+// scoring runs (their latest and highest score in those runs).
+struct OutcomeScores {
+  std::vector<DepartureOutcome> departed;  // by departure_known_at
+  std::vector<double> active_latest;
+  std::vector<double> active_highest;  // index-parallel to active_latest
+};
 
 // An alert rule (see services/alert_rules.hpp for what each kind means).
 struct AlertRule {
@@ -311,7 +352,8 @@ class Store {
   // risk, in one transaction that takes turns with CustomerWriters; fills
   // previous_probability / change / relative_change from the customer's
   // current risk before the record (a customer twice in one call sees its
-  // earlier record). Records whose customer does not exist are skipped.
+  // earlier record). Records whose customer does not exist or has departed
+  // are skipped (a departed customer is never scored again).
   // Invalid (nothing written) when a probability is outside [0, 1]. Handles
   // tens of thousands of records per call in well under a second.
   virtual void append_risk(std::vector<RiskRecord> records) = 0;
@@ -324,6 +366,9 @@ class Store {
   // `biggest_increases` hold at most `limit` records each, `daily` covers the
   // last `days` days of history.
   virtual RiskSummary risk_summary(double high_threshold, std::int64_t limit, int days) = 0;
+  // The departed customers whose departure became known in the window and
+  // who were scored before it, and the active customers of the same runs.
+  virtual OutcomeScores risk_outcome_scores(const OutcomeQuery& q) = 0;
 
   // --- refresh tokens -----------------------------------------------------
   // Stores `t` (id and created_at assigned) and returns it. Conflict when the

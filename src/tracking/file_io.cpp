@@ -6,8 +6,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include "core/errors.hpp"
 #include "core/random.hpp"
@@ -77,15 +75,31 @@ void append_line(const fs::path& path, std::string_view line) {
 }
 
 std::optional<std::string> read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    std::error_code ec;
-    if (!fs::exists(path, ec)) return std::nullopt;
-    io_error("cannot read", path);
+  // One open(2) decides: a file that is absent now is absent, whatever
+  // appears a moment later. (Asking "does it exist?" after a failed open
+  // raced with another process creating the file: the open had failed, the
+  // check then found the file, and the read was reported as an I/O error.)
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT || errno == ENOTDIR) return std::nullopt;
+    io_error("cannot open", path);
   }
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
+  std::string out;
+  char buf[8192];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int saved = errno;
+      ::close(fd);
+      errno = saved;
+      io_error("cannot read", path);
+    }
+    if (n == 0) break;
+    out.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  return out;
 }
 
 void copy_file_atomic(const fs::path& from, const fs::path& to) {

@@ -23,7 +23,17 @@ class Scoring : public ::testing::Test {
     scoring_ = std::make_unique<ScoringService>(ws_->store(), *models_);
   }
   void train() { ASSERT_TRUE(models_->train(testing::quick_request()).promoted); }
-  std::string some_customer() { return ws_->store().list_customers({}).items.at(0).external_id; }
+  storage::CustomerQuery with_status(storage::StatusFilter status) {
+    storage::CustomerQuery q;
+    q.status = status;
+    return q;
+  }
+  std::string some_customer() {
+    return ws_->store().list_customers(with_status(storage::StatusFilter::kActive)).items.at(0).external_id;
+  }
+  std::int64_t active() {
+    return ws_->store().list_customers(with_status(storage::StatusFilter::kActive)).total;
+  }
 
   std::unique_ptr<DemoWorkspace> ws_;
   std::unique_ptr<ModelService> models_;
@@ -66,11 +76,16 @@ TEST_F(Scoring, ScoreAllWritesHistoryWithChanges) {
   train();
   std::vector<double> fractions;
   auto first = scoring_->score_all({}, [&](double f, std::string_view) { fractions.push_back(f); });
-  EXPECT_EQ(first.scored, 2000);
+  // Departed customers are never scored.
+  const auto n = active();
+  EXPECT_LT(n, 2000);
+  EXPECT_GT(n, 1000);
+  EXPECT_EQ(first.scored, n);
   EXPECT_EQ(first.model_version, 1);
+  EXPECT_EQ(first.run_id.size(), 16u);
   std::int64_t sum = 0;
   for (const auto& [level, n] : first.by_level) sum += n;
-  EXPECT_EQ(sum, 2000);
+  EXPECT_EQ(sum, n);
   EXPECT_EQ(first.by_level.size(), 5u);
   ASSERT_FALSE(fractions.empty());
   EXPECT_DOUBLE_EQ(fractions.back(), 1.0);
@@ -89,7 +104,8 @@ TEST_F(Scoring, ScoreAllWritesHistoryWithChanges) {
   Customers customers(ws_->store());
   customers.update(id, {{"Age", 63}, {"IsActiveMember", 0}, {"NumOfProducts", 4}});
   auto second = scoring_->score_all({});
-  EXPECT_EQ(second.scored, 2000);
+  EXPECT_EQ(second.scored, n);
+  EXPECT_NE(second.run_id, first.run_id);
   auto h2 = scoring_->history(id, 10);
   ASSERT_EQ(h2.size(), 2u);
   ASSERT_TRUE(h2[0].previous_probability.has_value());
@@ -99,12 +115,14 @@ TEST_F(Scoring, ScoreAllWritesHistoryWithChanges) {
   EXPECT_GT(*h2[0].change, 0.0);
 
   auto summary = scoring_->summary(5, 30);
-  EXPECT_EQ(summary.scored, 2000);
+  EXPECT_EQ(summary.scored, n);
+  EXPECT_EQ(summary.active_customers, n);
+  EXPECT_EQ(summary.departed_customers, 2000 - n);
   ASSERT_FALSE(summary.biggest_increases.empty());
   EXPECT_EQ(summary.biggest_increases[0].customer_id, id);
   for (const auto& r : summary.highest) EXPECT_GE(r.probability, 0.7);
   ASSERT_EQ(summary.daily.size(), 1u);
-  EXPECT_EQ(std::get<2>(summary.daily[0]), 4000);
+  EXPECT_EQ(std::get<2>(summary.daily[0]), 2 * n);
 
   auto json = risk_summary_to_json(summary, scoring_->options());
   EXPECT_EQ(json["high_risk_threshold"], 0.7);
@@ -119,12 +137,17 @@ TEST_F(Scoring, ScoresOneCustomerOrAFilteredSet) {
   EXPECT_EQ(scoring_->history(id, 10).size(), 1u);
   EXPECT_THROW(scoring_->score_customer("no-such-customer"), core::NotFound);
   EXPECT_THROW(scoring_->history("no-such-customer", 10), core::NotFound);
+  // A departed customer is not scored again.
+  const auto gone = ws_->store().list_customers(with_status(storage::StatusFilter::kDeparted)).items.at(0);
+  EXPECT_THROW(scoring_->score_customer(gone.external_id), core::Conflict);
+  EXPECT_TRUE(scoring_->history(gone.external_id, 10).empty());
 
   auto schema = Customers(ws_->store()).schema();
   auto query = parse_customer_query(schema, {{"Geography", "Germany"}}, false);
   auto result = scoring_->score_all(query);
   EXPECT_GT(result.scored, 0);
   EXPECT_LT(result.scored, 2000);
+  query.status = storage::StatusFilter::kActive;
   EXPECT_EQ(result.scored, ws_->store().list_customers(query).total);
   // Risk filters and sorting reach the store through the query parser.
   auto high = parse_customer_query(schema, {{"risk[gte]", "0.5"}, {"sort", "-risk"}}, false);
@@ -142,7 +165,9 @@ TEST(ScoringSpeed, TenThousandCustomers) {
   ScoringService scoring(ws.store(), models);
   models.train(testing::quick_request());
   auto r = scoring.score_all({});
-  EXPECT_EQ(r.scored, 10000);
+  storage::CustomerQuery active;
+  active.status = storage::StatusFilter::kActive;
+  EXPECT_EQ(r.scored, ws.store().list_customers(active).total);
   std::cout << "score_all: " << r.scored << " customers in " << r.seconds << " s (" << r.scored / r.seconds
             << " customers/s)\n";
 }

@@ -122,6 +122,16 @@ class StoreConformance : public ::testing::TestWithParam<StoreBackend> {
           customer("c05", "Mitchell", 42, 99.75, "Spain", true),
           customer("c06", "O'Brien 100%", 55, 5000, "Germany", false, 0)});
   }
+  // The same six, all active (c01 and c04 stayed): only active customers
+  // are scored.
+  void seed_active_query_set() {
+    seed({customer("c01", "Hargrave", 42, 1000.5, "France", true, 0),
+          customer("c02", "Hill", 9, 0, "Spain", false, 0),
+          customer("c03", "Onio", 100, 250.25, "Germany", true, 0),
+          customer("c04", "Boni", 10, 1000.5, "France", false, 0),
+          customer("c05", "Mitchell", 42, 99.75, "Spain", true),
+          customer("c06", "O'Brien 100%", 55, 5000, "Germany", false, 0)});
+  }
   // Ids of every customer matching `filters`, by id.
   std::vector<std::string> where(std::vector<Filter> filters) {
     CustomerQuery q;
@@ -135,6 +145,27 @@ class StoreConformance : public ::testing::TestWithParam<StoreBackend> {
     q.sort_by = by;
     q.descending = desc;
     return ids(store().list_customers(q));
+  }
+
+  // Lifecycle helpers.
+  std::vector<std::string> with_status(StatusFilter status) {
+    CustomerQuery q;
+    q.status = status;
+    q.limit = 0;
+    auto page = store().list_customers(q);
+    EXPECT_EQ(page.total, static_cast<std::int64_t>(page.items.size()));
+    return ids(page);
+  }
+  void upsert(const std::vector<core::Customer>& customers) {
+    auto w = store().begin_write(WriteMode::kUpsert);
+    for (const auto& c : customers) w->put(c);
+    w->commit();
+  }
+  static core::Customer departing(core::Customer c, const std::string& departed_at = "") {
+    c.label = 1;
+    c.attributes["Exited"] = true;
+    c.departed_at = departed_at;
+    return c;
   }
 
   // External ids of a page, in order.

@@ -129,7 +129,7 @@ TEST_P(StoreConformance, RegisteringTheSameSourceTwiceKeepsOneVersionAndItsArtif
 }
 
 TEST_P(StoreConformance, AppendRiskComparesWithTheCurrentScore) {
-  seed_query_set();
+  seed_active_query_set();
   EXPECT_FALSE(store().current_risk("c01").has_value());
   store().append_risk({risk("c01", 0.2, "low", "2026-01-01T00:00:00.000Z"),
                        risk("c02", 0.0, "low", "2026-01-01T00:00:00.000Z")});
@@ -188,7 +188,7 @@ TEST_P(StoreConformance, RiskHistoryIsNewestFirstWithLimit) {
 }
 
 TEST_P(StoreConformance, AppendRiskSkipsUnknownCustomersAndRejectsBadProbabilities) {
-  seed_query_set();
+  seed_active_query_set();
   store().append_risk({risk("ghost", 0.5, "medium"), risk("c04", 0.5, "medium")});
   EXPECT_FALSE(store().current_risk("ghost").has_value());
   auto c04 = store().current_risk("c04");
@@ -225,7 +225,7 @@ TEST_P(StoreConformance, DeletingACustomerDeletesItsRisk) {
 }
 
 TEST_P(StoreConformance, CustomersSortByRiskWithUnscoredLast) {
-  seed_query_set();
+  seed_active_query_set();
   store().append_risk({risk("c03", 0.9, "high"), risk("c05", 0.2, "low"),
                        risk("c01", 0.6, "medium")});
   // Ties (the unscored) fall back to the id, in the same direction.
@@ -234,7 +234,7 @@ TEST_P(StoreConformance, CustomersSortByRiskWithUnscoredLast) {
 }
 
 TEST_P(StoreConformance, CustomersFilterByRisk) {
-  seed_query_set();
+  seed_active_query_set();
   store().append_risk({risk("c03", 0.9, "high"), risk("c05", 0.2, "low"),
                        risk("c01", 0.6, "medium"), risk("c06", 0.3, "low")});
   auto by_risk = [&](RiskFilter r, std::vector<Filter> filters = {}) {
@@ -266,7 +266,7 @@ TEST_P(StoreConformance, CustomersFilterByRisk) {
 }
 
 TEST_P(StoreConformance, CustomersCarryTheirCurrentRisk) {
-  seed_query_set();
+  seed_active_query_set();
   store().append_risk({risk("c01", 0.4, "medium", "2026-02-01T00:00:00.000Z", 3)});
   store().append_risk({risk("c01", 0.6, "medium", "2026-02-02T00:00:00.000Z", 4)});
   auto c01 = store().find_customer("c01");
@@ -298,7 +298,7 @@ TEST_P(StoreConformance, CustomersCarryTheirCurrentRisk) {
 }
 
 TEST_P(StoreConformance, RiskSummaryCountsLevelsExtremesAndDays) {
-  seed_query_set();
+  seed_active_query_set();
   RiskSummary empty = store().risk_summary(0.7, 5, 7);
   EXPECT_EQ(empty.scored, 0);
   EXPECT_TRUE(empty.by_level.empty());

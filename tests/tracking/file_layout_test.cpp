@@ -4,10 +4,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <regex>
 #include <thread>
 
 #include "core/errors.hpp"
+#include "tracking/file_io.hpp"
 #include "tracking/file_tracker.hpp"
 #include "tracking/mlflow_text.hpp"
 #include "tracking_test_support.hpp"
@@ -199,27 +201,46 @@ TEST(FileLayout, ConcurrentAppendsToOneMetricNeverInterleave) {
 TEST(FileLayout, ProcessesRacingToCreateAnExperimentShareOne) {
   ScratchDir dir;
   { FileTracker init(dir.path()); }
-  std::vector<pid_t> children;
+  struct Child {
+    pid_t pid;
+    int error_pipe;  // read end: what the child threw, if anything
+  };
+  std::vector<Child> children;
   for (int i = 0; i < 4; ++i) {
+    int fds[2];
+    ASSERT_EQ(pipe(fds), 0);
     pid_t pid = fork();
     ASSERT_GE(pid, 0);
     if (pid == 0) {
+      close(fds[0]);
+      std::string error;
       try {
         FileTracker tracker(dir.path());
         auto run = tracker.start_run("shared", "proc " + std::to_string(i));
         tracker.log_metrics(run, {{"auc", 0.5}});
         tracker.end_run(run);
         _exit(0);
+      } catch (const std::exception& e) {
+        error = e.what();
       } catch (...) {
-        _exit(1);
+        error = "an exception that is not a std::exception";
       }
+      (void)!write(fds[1], error.data(), error.size());
+      _exit(1);
     }
-    children.push_back(pid);
+    close(fds[1]);
+    children.push_back({pid, fds[0]});
   }
-  for (pid_t pid : children) {
+  for (const auto& child : children) {
+    std::string error;
+    char buf[512];
+    for (ssize_t n; (n = read(child.error_pipe, buf, sizeof buf)) > 0;)
+      error.append(buf, static_cast<std::size_t>(n));
+    close(child.error_pipe);
     int status = 0;
-    waitpid(pid, &status, 0);
-    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    waitpid(child.pid, &status, 0);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+        << "a process failed to record its run: " << (error.empty() ? "(it was killed)" : error);
   }
   int shared = 0;
   for (const auto& e : fs::directory_iterator(dir.path()))
@@ -229,6 +250,36 @@ TEST(FileLayout, ProcessesRacingToCreateAnExperimentShareOne) {
   auto runs = tracker.list_runs("shared", 10);
   ASSERT_EQ(runs.size(), 4u);
   for (const auto& r : runs) EXPECT_EQ(r.status, RunStatus::kFinished);
+}
+
+// read_file is asked for a file another process is about to create; it
+// must say "not there" or return it whole, never fail.
+TEST(FileLayout, ReadingAFileWhileAnotherProcessCreatesItNeverFails) {
+  ScratchDir dir;
+  const fs::path target = dir.path() / "meta.yaml";
+  std::atomic<bool> stop{false};
+  std::thread writer([&] {
+    for (int i = 0; i < 2000 && !stop; ++i) {
+      create_file_once(target, "name: x\n");
+      fs::remove(target);
+    }
+    stop = true;
+  });
+  int reads = 0;
+  std::string failure;
+  while (!stop) {
+    try {
+      auto text = read_file(target);
+      if (text && !text->empty() && *text != "name: x\n") failure = "half a file: " + *text;
+      ++reads;
+    } catch (const std::exception& e) {
+      failure = e.what();
+      stop = true;
+    }
+  }
+  writer.join();
+  EXPECT_EQ(failure, "");
+  EXPECT_GT(reads, 0);
 }
 
 TEST(FileLayout, HandlesFromAnotherFolderAreNotFound) {

@@ -5,7 +5,10 @@
 // which is the same as reading a fresh score); batch scoring rewrites every
 // customer's current risk, so it needs an analyst.
 #include <charconv>
+#include <chrono>
+#include <optional>
 
+#include "core/clock.hpp"
 #include "core/errors.hpp"
 #include "http/api/json_io.hpp"
 #include "http/api/routes.hpp"
@@ -16,6 +19,20 @@ namespace churnwatch::http {
 namespace {
 
 using services::AccessLevel;
+
+// A window bound from the query: a UTC timestamp the store compares with
+// its own, or `fallback` when absent.
+std::string window_bound(const Request& req, const char* name, const std::string& fallback,
+                         std::vector<core::FieldError>& errors) {
+  const std::string value = req.query_param(name).value_or("");
+  if (value.empty()) return fallback;
+  auto t = core::parse_iso8601(value);
+  if (!t) {
+    errors.push_back({name, "must be a UTC date (YYYY-MM-DD) or time (YYYY-MM-DDTHH:MM:SSZ)"});
+    return fallback;
+  }
+  return core::to_iso8601(*t);
+}
 
 }  // namespace
 
@@ -64,6 +81,22 @@ void add_risk_routes(ApiRouter& api, ApiContext& ctx) {
     if (!ctx.reads) return Response::json(200, render());
     const auto key = "limit=" + std::to_string(limit) + "&days=" + std::to_string(days);
     return Response::json(200, ctx.reads->response("risk_summary", key, render));
+  });
+
+  // Departures known in [since, until) (default: the last 90 days).
+  api.route("GET", "/api/v1/risk/outcomes", AccessLevel::kViewer, [&ctx](Request& req) {
+    std::vector<core::FieldError> errors;
+    const auto now = std::chrono::system_clock::now();
+    const auto until = window_bound(req, "until", core::to_iso8601(now), errors);
+    const auto since =
+        window_bound(req, "since", core::to_iso8601(now - std::chrono::hours(24 * 90)), errors);
+    std::optional<std::int64_t> model_version;
+    if (req.query_param("model_version").value_or("") != "")
+      model_version = query_int(req, "model_version", 0, 1, INT64_MAX / 2);
+    if (!errors.empty()) throw core::Invalid("invalid query parameters", std::move(errors));
+    if (since >= until) throw core::Invalid("the window is empty", {{"since", "must be before until"}});
+    return json_response(200,
+                         services::outcome_report_to_json(ctx.scoring.outcomes(since, until, model_version)));
   });
 }
 
