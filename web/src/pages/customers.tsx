@@ -122,9 +122,7 @@ export function CustomersPage() {
   }
 
   async function exportCsv() {
-    // The export takes the list's filters but not `status` (the API does
-    // not offer it there), so it always holds every status.
-    const params = buildListParams({ sort, q, filters: activeFilters });
+    const params = buildListParams({ sort, q, status: query.status, filters: activeFilters });
     params.set('format', 'csv');
     try {
       await downloadFile(`/api/v1/customers/export?${params}`, 'customers.csv');
