@@ -147,7 +147,7 @@ describe('customer lifecycle in the web UI', () => {
     await risk.getByText('Prediction of record').waitFor();
     await risk.getByText(/^Last score before departure/).waitFor();
     assert.equal(percent(await risk.getByTestId('customer-probability').textContent()).toFixed(3), (Math.round(lastScore.get(id) * 1000) / 1000).toFixed(3));
-    assert.match(await risk.getByTestId('rescore-blocked').textContent(), /Departed customers are not rescored/);
+    assert.match(await risk.getByTestId('rescore-blocked').textContent(), /^Not rescored: a departed customer keeps the last score/);
     assert.equal(await page.getByRole('button', { name: 'Score now' }).count(), 0);
     await screenshot(page, '30-departed-customer');
     await page.close();
@@ -221,7 +221,7 @@ describe('customer lifecycle in the web UI', () => {
     const dashboard = page.getByTestId('dashboard-population');
     await dashboard.waitFor();
     assert.match(await dashboard.textContent(), new RegExp(`Active customers: ${summary.active_customers.toLocaleString('en-US')} · departed: ${summary.departed_customers.toLocaleString('en-US')}`));
-    await page.getByText('Churn risk among active customers').waitFor();
+    await page.getByRole('heading', { name: 'Churn risk among active customers' }).waitFor();
     await page.close();
   });
 
@@ -249,6 +249,7 @@ describe('customer lifecycle in the web UI', () => {
     const chart = outcomes.getByTestId('outcomes-chart');
     await chart.locator('.recharts-bar-rectangle').first().waitFor();
     assert.ok(Number(await chart.getAttribute('data-weeks')) >= 1);
+    await page.evaluate(() => window.scrollTo(0, 0));
     await screenshot(page, '32-risk-outcomes');
 
     await windowChoice.getByRole('button', { name: '30 days' }).click();

@@ -39,7 +39,7 @@ describe('customer status', () => {
 
   it('says why a departed customer is not rescored, and nothing for an active one', () => {
     expect(rescoreBlockedReason({ status: 'departed', departed_at: '2026-12-01T08:00:00Z' })).toBe(
-      'Departed on Dec 1, 2026. Departed customers are not rescored; this is the last score before departure.',
+      'Not rescored: a departed customer keeps the last score made before the departure.',
     );
     expect(rescoreBlockedReason({ status: 'active', departed_at: null })).toBeNull();
   });
@@ -60,7 +60,7 @@ describe('outcomes', () => {
     expect(outcomeSentence(o(2500, 1200, 4.25), 365)).toBe('Of the 2,500 customers who left in the last 365 days, 1,200 were flagged, a median 4.3 days ahead.');
     expect(outcomeSentence(o(5, 5, 1), 30)).toBe('Of the 5 customers who left in the last 30 days, all 5 were flagged, a median 1 day ahead.');
     expect(outcomeSentence(o(5, 1, 12), 30)).toBe('Of the 5 customers who left in the last 30 days, 1 was flagged, 12 days ahead.');
-    expect(outcomeSentence(o(7, 3, 0.4), 30)).toBe('Of the 7 customers who left in the last 30 days, 3 were flagged, a median less than a day ahead.');
+    expect(outcomeSentence(o(7, 3, 0.4), 30)).toBe('Of the 7 customers who left in the last 30 days, 3 were flagged, a median of less than a day ahead.');
   });
 
   it('handles nobody flagged, one departure and a missing lead time', () => {

@@ -52,7 +52,7 @@ export function departedText(departedAt: string | null | undefined): string {
 /** Why the customer page offers no "Score now" for a departed customer. */
 export function rescoreBlockedReason(customer: Pick<Customer, 'status' | 'departed_at'>): string | null {
   if (!isDeparted(customer)) return null;
-  return `${departedText(customer.departed_at)}. Departed customers are not rescored; this is the last score before departure.`;
+  return 'Not rescored: a departed customer keeps the last score made before the departure.';
 }
 
 /**
@@ -110,7 +110,8 @@ export function outcomeSentence(o: Pick<RiskOutcomes, 'departed' | 'flagged_depa
   const window = `in the last ${numberFormat.format(days)} days`;
   const lead = formatLeadDays(o.median_lead_days);
   // One flagged customer has a lead time, several have a median one.
-  const ahead = lead === '—' ? '' : o.flagged_departed === 1 ? `, ${lead} ahead` : `, a median ${lead} ahead`;
+  const median = lead === 'less than a day' ? 'a median of' : 'a median';
+  const ahead = lead === '—' ? '' : o.flagged_departed === 1 ? `, ${lead} ahead` : `, ${median} ${lead} ahead`;
   if (o.departed === 1) {
     return o.flagged_departed >= 1
       ? `The one customer who left ${window} was flagged${ahead}.`
