@@ -82,7 +82,7 @@ describe('models and risk in the web UI', () => {
   it('runs scoring from the risk monitor and lists the highest-risk customers', async () => {
     const page = await signIn(browser.context, 'analyst');
     await nav(page, 'Risk monitor').click();
-    await page.getByText('No customers scored yet').waitFor();
+    await page.getByText('No active customers scored yet').waitFor();
     await page.getByRole('button', { name: 'Run scoring now' }).click();
     const result = page.getByTestId('scoring-result');
     await result.waitFor({ timeout: 60_000 });
@@ -90,7 +90,7 @@ describe('models and risk in the web UI', () => {
     const high = page.getByRole('table', { name: 'Highest risk customers' });
     await high.waitFor();
     // Everyone listed is at or above the high-risk threshold, highest first.
-    const threshold = percent((await page.getByText(/^High risk \(at or above [\d.]+%\)$/).textContent()).match(/[\d.]+%/)[0]);
+    const threshold = percent((await page.getByText(/^At risk among active customers \(at or above [\d.]+%\)$/).textContent()).match(/[\d.]+%/)[0]);
     const probabilities = (await high.getByTestId('risk-badge').allTextContents()).map((t) => percent(t.match(/[\d.]+%/)[0]));
     assert.deepEqual(probabilities, [...probabilities].sort((a, b) => b - a));
     for (const p of probabilities) assert.ok(p >= threshold - 0.0005, `${p} >= ${threshold}`);

@@ -2,6 +2,7 @@
 import { useQuery } from '@tanstack/react-query';
 import type { components } from './schema';
 import { api, ApiError } from './client';
+import { outcomesParams } from '@/lib/lifecycle';
 
 export type Model = components['schemas']['Model'];
 export type ModelMetrics = components['schemas']['ModelMetrics'];
@@ -11,6 +12,7 @@ export type Reason = components['schemas']['Reason'];
 export type Prediction = components['schemas']['Prediction'];
 export type RiskRecord = components['schemas']['RiskRecord'];
 export type RiskSummary = components['schemas']['RiskSummary'];
+export type RiskOutcomes = components['schemas']['RiskOutcomes'];
 export type ScoringResult = components['schemas']['ScoringResult'];
 export type Algorithm = NonNullable<TrainRequest['algorithm']>;
 
@@ -70,11 +72,25 @@ export function isNoModel(e: unknown): boolean {
   return e instanceof ApiError && (e.status === 409 || e.status === 404 || e.status === 503) && /model/i.test(e.message);
 }
 
-/** Customers whose current probability is at or above the high-risk threshold. */
+/**
+ * Active customers whose current probability is at or above the high-risk
+ * threshold (a departed customer's prediction of record does not count).
+ */
 export function useHighRiskCount(threshold: number | undefined) {
   return useQuery({
     queryKey: ['risk', 'high-count', threshold],
-    queryFn: async () => (await api<{ total: number }>(`/api/v1/customers?limit=1&risk%5Bgte%5D=${threshold}`)).total,
+    queryFn: async () => (await api<{ total: number }>(`/api/v1/customers?limit=1&status=active&risk%5Bgte%5D=${threshold}`)).total,
     enabled: typeof threshold === 'number',
+  });
+}
+
+/**
+ * How the scores before departure compared with who left in the last `days`
+ * days. The window is taken when the query runs, so the key stays stable.
+ */
+export function useRiskOutcomes(days: number, modelVersion?: number | null) {
+  return useQuery({
+    queryKey: ['risk', 'outcomes', days, modelVersion ?? null],
+    queryFn: () => api<RiskOutcomes>(`/api/v1/risk/outcomes?${outcomesParams(days, new Date(), modelVersion)}`),
   });
 }

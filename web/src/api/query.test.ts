@@ -21,6 +21,12 @@ describe('buildListParams', () => {
     expect(p.get('Geography[in]')).toBe('France,Spain');
   });
 
+  it('narrows to active or departed customers by status', () => {
+    expect(buildListParams({ limit: 25, status: 'departed', q: 'Bell' }).toString()).toBe('limit=25&q=Bell&status=departed');
+    expect(buildListParams({ status: 'active' }).get('status')).toBe('active');
+    expect(buildListParams({ limit: 25 }).has('status')).toBe(false);
+  });
+
   it('leaves out empty parts', () => {
     const p = buildListParams({
       offset: 0,

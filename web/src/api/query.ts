@@ -1,6 +1,7 @@
 // Builds the list endpoint's query string from the UI's filter model.
 // Contract (see openapi.json): `Attr=v`, `Attr[gte]=n`, `Attr[lte]=n`,
-// `Attr[in]=a,b`; plus limit, offset, sort (`-` prefix = descending) and q.
+// `Attr[in]=a,b`; plus limit, offset, sort (`-` prefix = descending), q and
+// status (active or departed).
 
 export type Filter =
   | { kind: 'equals'; attribute: string; value: string }
@@ -12,6 +13,8 @@ export interface ListQuery {
   offset?: number;
   sort?: { attribute: string; descending: boolean } | null;
   q?: string;
+  /** `status=active|departed`; absent lists everyone. */
+  status?: 'active' | 'departed';
   filters?: Filter[];
 }
 
@@ -40,6 +43,7 @@ export function buildListParams(query: ListQuery): URLSearchParams {
   if (query.offset) params.set('offset', String(query.offset));
   if (query.sort) params.set('sort', (query.sort.descending ? '-' : '') + query.sort.attribute);
   if (query.q && query.q.trim() !== '') params.set('q', query.q.trim());
+  if (query.status) params.set('status', query.status);
   appendFilters(params, query.filters);
   return params;
 }

@@ -125,6 +125,9 @@ export function CustomerDialog({
       queryClient.invalidateQueries({ queryKey: ['customers'] });
       queryClient.invalidateQueries({ queryKey: ['customer', saved.id] });
       queryClient.invalidateQueries({ queryKey: ['dashboard'] });
+      // A label turned to churned (or back) moves the customer between the
+      // active and departed populations the risk views count.
+      queryClient.invalidateQueries({ queryKey: ['risk'] });
       toast(customer ? `Saved customer ${saved.id}` : `Created customer ${saved.id}`);
       onOpenChange(false);
       onSaved?.(saved);
@@ -139,7 +142,7 @@ export function CustomerDialog({
     },
   });
 
-  const groups = (['id', 'display', 'feature', 'label'] as const)
+  const groups = (['id', 'display', 'feature', 'label', 'departure_date'] as const)
     .map((role) => ({ role, items: attributes.filter((a) => a.role === role) }))
     .filter((g) => g.items.length > 0);
 

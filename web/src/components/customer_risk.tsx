@@ -1,5 +1,7 @@
 // The risk cards of the customer page: current score with "Score now",
-// probability history and the latest score's reasons.
+// probability history and the latest score's reasons. A departed customer is
+// never rescored: the first card is the prediction of record (the last score
+// before departure) and says why there is no "Score now".
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import { CartesianGrid, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
@@ -12,6 +14,7 @@ import { axisTick, ChangeText, ReasonBars, RiskBadge, tooltipStyle } from '@/com
 import { Button } from '@/components/ui/button';
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/components/ui/card';
 import { useToast } from '@/components/ui/toast';
+import { isDeparted, rescoreBlockedReason } from '@/lib/lifecycle';
 import { historySeries, levelLabel } from '@/lib/risk';
 import { percentFormat } from '@/lib/utils';
 
@@ -40,16 +43,26 @@ export function CustomerRisk({ customer }: { customer: Customer }) {
   const series = historySeries(items);
   const noModel = production.isSuccess && production.data === null;
   const risk = customer.risk;
+  const departed = isDeparted(customer);
+  const blocked = rescoreBlockedReason(customer);
 
   return (
     <div className="mb-4 grid gap-4 lg:grid-cols-3" data-testid="customer-risk">
       <Card>
         <CardHeader className="flex-row items-start justify-between gap-2">
           <div>
-            <CardTitle>Churn risk</CardTitle>
-            <CardDescription>{risk?.scored_at ? `Scored ${new Date(risk.scored_at).toLocaleString()}` : 'Never scored'}</CardDescription>
+            <CardTitle>{departed ? 'Prediction of record' : 'Churn risk'}</CardTitle>
+            <CardDescription>
+              {departed
+                ? risk?.scored_at
+                  ? `Last score before departure, ${new Date(risk.scored_at).toLocaleString()}`
+                  : 'Never scored while active'
+                : risk?.scored_at
+                  ? `Scored ${new Date(risk.scored_at).toLocaleString()}`
+                  : 'Never scored'}
+            </CardDescription>
           </div>
-          {canScore && !noModel && (
+          {canScore && !noModel && !departed && (
             <Button size="sm" onClick={() => score.mutate()} disabled={score.isPending || !production.data}>
               {score.isPending ? <Loader2 className="animate-spin" /> : <Gauge />} Score now
             </Button>
@@ -68,12 +81,19 @@ export function CustomerRisk({ customer }: { customer: Customer }) {
                 Since previous score: <ChangeText change={risk.change} /> · model v{risk.model_version}
               </p>
             </>
+          ) : departed ? (
+            <p className="text-sm text-muted-foreground">This customer left before being scored.</p>
           ) : noModel ? (
             <p className="text-sm text-muted-foreground">
               No model yet — <Link className="text-primary underline" to="/models">train one on the Models page</Link>.
             </p>
           ) : (
             <p className="text-sm text-muted-foreground">{canScore ? 'Score now to see this customer’s churn probability.' : 'Not scored yet.'}</p>
+          )}
+          {blocked && (
+            <p className="mt-2 text-sm text-muted-foreground" data-testid="rescore-blocked">
+              {blocked}
+            </p>
           )}
           <Button variant="link" size="sm" asChild className="mt-2 h-auto px-0">
             <Link to={`/what-if?customer=${encodeURIComponent(customer.id)}`}>

@@ -29,7 +29,7 @@ const schema: DatasetSchema = {
   ],
 } as DatasetSchema;
 
-const customer = (id: string, attributes: Record<string, unknown>): Customer => ({ id, attributes });
+const customer = (id: string, attributes: Record<string, unknown>): Customer => ({ id, attributes, status: 'active', departed_at: null });
 
 describe('risk levels', () => {
   it('names levels for people and marks unscored customers', () => {

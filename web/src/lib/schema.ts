@@ -42,4 +42,5 @@ export const roleLabels: Record<Attribute['role'], string> = {
   display: 'Display',
   feature: 'Features',
   ignored: 'Other',
+  departure_date: 'Departure',
 };

@@ -1,5 +1,6 @@
-// One customer: current risk, risk history and reasons, then the attributes
-// grouped by their schema role.
+// One customer: status (active, or departed and since when), current risk —
+// for a departed customer the prediction of record —, risk history and
+// reasons, then the attributes grouped by their schema role.
 import * as React from 'react';
 import { useQuery } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router';
@@ -11,8 +12,8 @@ import { PageHeader } from '@/components/layout';
 import { CustomerDialog } from '@/components/customer_dialog';
 import { Button } from '@/components/ui/button';
 import { Card, CardContent, CardHeader, CardTitle } from '@/components/ui/card';
-import { Badge } from '@/components/ui/badge';
 import { CustomerRisk } from '@/components/customer_risk';
+import { StatusBadge } from '@/components/lifecycle';
 import { formatValue, roleLabels } from '@/lib/schema';
 
 export function CustomerDetailPage() {
@@ -46,10 +47,9 @@ export function CustomerDetailPage() {
 
   const c = customer.data;
   const attrs = schema.data?.attributes ?? [];
-  const groups = (['id', 'display', 'label', 'feature', 'ignored'] as const)
+  const groups = (['id', 'display', 'label', 'departure_date', 'feature', 'ignored'] as const)
     .map((role) => ({ role, items: attrs.filter((a) => a.role === role) }))
     .filter((g) => g.items.length > 0);
-  const label = c?.label;
 
   return (
     <>
@@ -58,8 +58,7 @@ export function CustomerDetailPage() {
         title={
           <span className="flex items-center gap-3">
             {c?.display_name || c?.id || '…'}
-            {label === 1 && <Badge variant="destructive">Churned</Badge>}
-            {label === 0 && <Badge variant="success">Retained</Badge>}
+            {c && <StatusBadge customer={c} withDate />}
           </span>
         }
         description={c ? `Customer ${c.id}${c.updated_at ? ` · updated ${new Date(c.updated_at).toLocaleString()}` : ''}` : ' '}

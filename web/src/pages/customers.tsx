@@ -20,6 +20,9 @@ import { Badge } from '@/components/ui/badge';
 import { downloadFile } from '@/lib/download';
 import { RiskFilters } from '@/components/risk_filters';
 import { RiskBadge, ChangeText } from '@/components/risk';
+import { StatusBadge } from '@/components/lifecycle';
+import { Segmented } from '@/components/ui/segmented';
+import { kStatusFilters, parseStatusFilter, type StatusFilter } from '@/lib/lifecycle';
 import { formatValue } from '@/lib/schema';
 import { cn, numberFormat } from '@/lib/utils';
 
@@ -47,6 +50,7 @@ export function CustomersPage() {
   const offset = Math.max(0, Number(params.get('offset')) || 0);
   const sort = parseSort(params.get('sort'));
   const q = params.get('q') ?? '';
+  const status = parseStatusFilter(params.get('status'));
   const filters = React.useMemo(() => parseFilters(params.get('filters')), [params]);
   const update = React.useCallback(
     (changes: Record<string, string | null>, keepOffset = false) =>
@@ -63,6 +67,7 @@ export function CustomersPage() {
   );
   const setOffset = (n: number) => update({ offset: n > 0 ? String(n) : null }, true);
   const setFilters = (f: Filter[]) => update({ filters: f.length ? JSON.stringify(f) : null });
+  const setStatus = (s: StatusFilter) => update({ status: s === 'all' ? null : s });
   const [search, setSearch] = React.useState(q);
   const debouncedSearch = useDebounced(search, 300);
   React.useEffect(() => {
@@ -77,9 +82,9 @@ export function CustomersPage() {
   const activeFilters = filters.filter(isActive);
   const filterKey = JSON.stringify(activeFilters);
 
-  const query: ListQuery = { limit: kPageSize, offset, sort, q, filters: activeFilters };
+  const query: ListQuery = { limit: kPageSize, offset, sort, q, status: status === 'all' ? undefined : status, filters: activeFilters };
   const page = useQuery({
-    queryKey: ['customers', 'list', offset, formatSort(sort), q, filterKey],
+    queryKey: ['customers', 'list', offset, formatSort(sort), q, status, filterKey],
     queryFn: () => api<CustomerPage>(`/api/v1/customers?${buildListParams(query)}`),
     enabled: Boolean(schema.data),
     placeholderData: keepPreviousData,
@@ -94,6 +99,7 @@ export function CustomersPage() {
       setConfirmDelete(false);
       queryClient.invalidateQueries({ queryKey: ['customers'] });
       queryClient.invalidateQueries({ queryKey: ['dashboard'] });
+      queryClient.invalidateQueries({ queryKey: ['risk'] });
     },
     onError: (e) => toast(errorMessage(e), 'error'),
   });
@@ -116,7 +122,7 @@ export function CustomersPage() {
   }
 
   async function exportCsv() {
-    const params = buildListParams({ sort, q, filters: activeFilters });
+    const params = buildListParams({ sort, q, status: query.status, filters: activeFilters });
     params.set('format', 'csv');
     try {
       await downloadFile(`/api/v1/customers/export?${params}`, 'customers.csv');
@@ -157,7 +163,11 @@ export function CustomersPage() {
     <>
       <PageHeader
         title="Customers"
-        description={page.data ? `${numberFormat.format(total)} customers${activeFilters.length || q ? ' match' : ''}` : ' '}
+        description={
+          page.data
+            ? `${numberFormat.format(total)}${status === 'all' ? '' : ` ${status}`} customers${activeFilters.length || q ? ' match' : ''}`
+            : ' '
+        }
         actions={
           <>
             <Button variant="outline" onClick={exportCsv}>
@@ -189,6 +199,7 @@ export function CustomersPage() {
             onChange={(e) => setSearch(e.target.value)}
           />
         </div>
+        <Segmented label="Status" value={status} options={kStatusFilters} onChange={setStatus} />
         <Button variant={showFilters ? 'secondary' : 'outline'} aria-expanded={showFilters} aria-controls="filters-panel" onClick={() => setShowFilters((s) => !s)}>
           <FilterIcon /> Filters
           {activeFilters.length > 0 && <Badge>{activeFilters.length}</Badge>}
@@ -235,6 +246,7 @@ export function CustomersPage() {
               )}
               {idAttr ? <SortHeader name={idAttr.name} label={idAttr.name} /> : <TH>Id</TH>}
               {displayAttr && <SortHeader name={displayAttr.name} label={displayAttr.name} />}
+              <TH>Status</TH>
               <SortHeader name="risk" label="Risk" />
               {attributes.map((a) => (
                 <SortHeader key={a.name} name={a.name} label={a.name} className={a.type === 'number' || a.type === 'integer' ? 'text-right' : undefined} />
@@ -270,7 +282,10 @@ export function CustomersPage() {
                   </Link>
                 </TD>
                 {displayAttr && <TD>{formatValue(c.attributes[displayAttr.name], displayAttr.type)}</TD>}
-                <TD className="whitespace-nowrap">
+                <TD>
+                  <StatusBadge customer={c} />
+                </TD>
+                <TD className="whitespace-nowrap" title={c.status === 'departed' && c.risk ? 'Prediction of record: the last score before departure' : undefined}>
                   {c.risk ? (
                     <span className="inline-flex items-center gap-2">
                       <RiskBadge level={c.risk.risk_level} probability={c.risk.probability} />
@@ -311,7 +326,7 @@ export function CustomersPage() {
             ))}
             {page.isSuccess && items.length === 0 && (
               <TR>
-                <TD colSpan={attributes.length + 5} className="py-10 text-center text-muted-foreground">
+                <TD colSpan={attributes.length + 6} className="py-10 text-center text-muted-foreground">
                   No customers match.
                 </TD>
               </TR>

@@ -21,6 +21,7 @@ import {
 import { numberFormat, percentFormat } from '@/lib/utils';
 import { useHighRiskCount, useProductionModel, useRiskSummary } from '@/api/ml';
 import { DailyTrend, LevelDistribution } from '@/components/risk';
+import { populationText } from '@/lib/lifecycle';
 
 function RiskOverview() {
   const summary = useRiskSummary(10, 30);
@@ -48,7 +49,7 @@ function RiskOverview() {
       <Card className="mt-6" data-testid="risk-overview">
         <CardHeader>
           <CardTitle>Churn risk</CardTitle>
-          <CardDescription>Nobody has been scored yet — run scoring on the Risk monitor page.</CardDescription>
+          <CardDescription>No active customer has been scored yet — run scoring on the Risk monitor page.</CardDescription>
         </CardHeader>
         <CardContent>
           <Button asChild variant="outline">
@@ -58,20 +59,27 @@ function RiskOverview() {
       </Card>
     );
   }
+  const population = populationText(s);
   return (
     <div className="mt-6 grid gap-4 lg:grid-cols-2" data-testid="risk-overview">
+      <div className="lg:col-span-2">
+        <h2 className="text-lg font-semibold tracking-tight">Churn risk among active customers</h2>
+        <p className="text-sm text-muted-foreground" data-testid="dashboard-population">
+          {population ? `${population} · departed customers are not scored` : 'Departed customers are not scored.'}
+        </p>
+      </div>
       <div className="grid gap-4 sm:grid-cols-2 lg:col-span-2">
         <Stat
-          label="High-risk customers"
+          label="At risk among active customers"
           value={<Link to="/risk" className="hover:underline" data-testid="dashboard-high-risk">{high === undefined ? '…' : numberFormat.format(high)}</Link>}
           hint={`at or above ${percentFormat.format(s.high_risk_threshold ?? 0.7)} · ${high === undefined ? '…' : percentFormat.format(high / s.scored)} of ${numberFormat.format(s.scored)} scored`}
         />
-        <Stat label="Average churn risk" value={percentFormat.format(s.average_probability ?? 0)} hint="mean probability of the current scores" />
+        <Stat label="Average churn risk among active customers" value={percentFormat.format(s.average_probability ?? 0)} hint="mean probability of the current scores" />
       </div>
       <Card>
         <CardHeader>
           <CardTitle>Risk by level</CardTitle>
-          <CardDescription>Customers in each band of the current scores.</CardDescription>
+          <CardDescription>Active customers in each band of the current scores.</CardDescription>
         </CardHeader>
         <CardContent>
           <LevelDistribution byLevel={s.by_level} levels={s.levels} height={200} />
@@ -80,7 +88,7 @@ function RiskOverview() {
       <Card>
         <CardHeader>
           <CardTitle>30-day risk trend</CardTitle>
-          <CardDescription>Average churn probability of each day's scores.</CardDescription>
+          <CardDescription>Average churn probability of each day's scores of active customers.</CardDescription>
         </CardHeader>
         <CardContent>
           <DailyTrend daily={s.daily} threshold={s.high_risk_threshold} height={200} />

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Attribute } from '@/api/client';
-import { setRole, startingSchema } from './data';
+import { roleText, setRole, setType, startingSchema } from './data';
 
 describe('schema editor roles', () => {
   const attrs: Attribute[] = [
@@ -17,6 +17,23 @@ describe('schema editor roles', () => {
   });
   it('leaves others alone for feature roles', () => {
     expect(setRole(attrs, 1, 'ignored').map((a) => a.role)).toEqual(['id', 'ignored', 'feature']);
+  });
+  const dated: Attribute[] = [
+    { name: 'Id', type: 'integer', role: 'id' },
+    { name: 'LeftOn', type: 'date', role: 'departure_date' },
+    { name: 'ClosedOn', type: 'date', role: 'feature' },
+  ];
+  it('keeps a single departure date, the old one ignored rather than a feature', () => {
+    expect(setRole(dated, 2, 'departure_date').map((a) => a.role)).toEqual(['id', 'ignored', 'departure_date']);
+  });
+  it('drops the departure date role when the column stops being a date', () => {
+    expect(setType(dated, 1, 'text')[1]).toEqual({ name: 'LeftOn', type: 'text', role: 'ignored' });
+    expect(setType(dated, 2, 'text')[2]).toEqual({ name: 'ClosedOn', type: 'text', role: 'feature' });
+    expect(setType(dated, 1, 'date')[1].role).toBe('departure_date');
+  });
+  it('spells the departure date role out', () => {
+    expect(roleText('departure_date')).toBe('departure date');
+    expect(roleText('label')).toBe('label');
   });
 });
 

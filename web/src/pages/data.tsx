@@ -22,7 +22,7 @@ import { reportFromJob, reportFromProblem, type ImportReport } from '@/lib/impor
 import { numberFormat } from '@/lib/utils';
 
 const kTypes: Attribute['type'][] = ['number', 'integer', 'boolean', 'category', 'text', 'date'];
-const kRoles: Attribute['role'][] = ['id', 'label', 'feature', 'display', 'ignored'];
+const kRoles: Attribute['role'][] = ['id', 'label', 'feature', 'display', 'ignored', 'departure_date'];
 type Mode = 'insert' | 'upsert' | 'replace';
 const kModes: { value: Mode; label: string; hint: string }[] = [
   { value: 'insert', label: 'Insert', hint: 'add new customers; an existing id fails the import' },
@@ -38,13 +38,30 @@ async function sampleOf(file: File): Promise<string> {
   return text.slice(0, text.lastIndexOf('\n') + 1);
 }
 
-/** Keeps a single label: choosing one demotes any other to feature. */
+/**
+ * Keeps a single id, label and departure date: choosing one demotes any other
+ * id or label to feature, and another departure date to ignored (a departure
+ * date as a feature would tell the model who left).
+ */
 export function setRole(attributes: Attribute[], index: number, role: Attribute['role']): Attribute[] {
   return attributes.map((a, i) => {
     if (i === index) return { ...a, role };
     if ((role === 'label' || role === 'id') && a.role === role) return { ...a, role: 'feature' };
+    if (role === 'departure_date' && a.role === role) return { ...a, role: 'ignored' };
     return a;
   });
+}
+
+/** Only a date can be the departure date: another type drops that role (to ignored). */
+export function setType(attributes: Attribute[], index: number, type: Attribute['type']): Attribute[] {
+  return attributes.map((a, i) =>
+    i !== index ? a : { ...a, type, role: a.role === 'departure_date' && type !== 'date' ? 'ignored' : a.role },
+  );
+}
+
+/** The role select's text: the API's role names, with the one two-word role spelled out. */
+export function roleText(role: Attribute['role']): string {
+  return role === 'departure_date' ? 'departure date' : role;
 }
 
 function SchemaEditor({ schema, onChange }: { schema: DatasetSchema; onChange: (s: DatasetSchema) => void }) {
@@ -66,7 +83,7 @@ function SchemaEditor({ schema, onChange }: { schema: DatasetSchema; onChange: (
             <TD>
               <Select
                 value={a.type}
-                onValueChange={(t) => update(schema.attributes.map((x, j) => (j === i ? { ...x, type: t as Attribute['type'] } : x)))}
+                onValueChange={(t) => update(setType(schema.attributes, i, t as Attribute['type']))}
               >
                 <SelectTrigger className="w-32" aria-label={`Type of ${a.name}`}>
                   <SelectValue />
@@ -82,13 +99,14 @@ function SchemaEditor({ schema, onChange }: { schema: DatasetSchema; onChange: (
             </TD>
             <TD>
               <Select value={a.role} onValueChange={(r) => update(setRole(schema.attributes, i, r as Attribute['role']))}>
-                <SelectTrigger className="w-32" aria-label={`Role of ${a.name}`}>
+                <SelectTrigger className="w-36" aria-label={`Role of ${a.name}`}>
                   <SelectValue />
                 </SelectTrigger>
                 <SelectContent>
                   {kRoles.map((r) => (
-                    <SelectItem key={r} value={r}>
-                      {r}
+                    <SelectItem key={r} value={r} disabled={r === 'departure_date' && a.type !== 'date'}>
+                      {roleText(r)}
+                      {r === 'departure_date' && a.type !== 'date' && <span className="ml-1 text-xs text-muted-foreground">(dates only)</span>}
                     </SelectItem>
                   ))}
                 </SelectContent>
@@ -253,7 +271,8 @@ function ImportCard({ current }: { current: DatasetSchema | null | undefined }) 
                   : current
                     ? 'The file differs from the current schema; importing stores this one as a new version.'
                     : 'Inferred from the file.'}{' '}
-                Check each column's type and role. One column is the id, at most one is the label (the churn outcome).
+                Check each column's type and role. One column is the id, at most one is the label (the churn outcome), and at most one date
+                column may be the departure date (when a departed customer left).
               </p>
               <Card className="overflow-hidden">
                 <SchemaEditor
@@ -385,7 +404,7 @@ export function DataPage() {
                     <TD className="font-medium">{a.name}</TD>
                     <TD>{a.type}</TD>
                     <TD>
-                      <Badge variant={a.role === 'label' ? 'destructive' : a.role === 'id' ? 'default' : 'outline'}>{a.role}</Badge>
+                      <Badge variant={a.role === 'label' ? 'destructive' : a.role === 'id' ? 'default' : 'outline'}>{roleText(a.role)}</Badge>
                     </TD>
                     <TD className="max-w-80 truncate text-muted-foreground">
                       {a.type === 'category' && a.categories?.join(', ')}

@@ -1,7 +1,9 @@
 // Risk monitor: who is most at risk now, whose risk rose most, how the base
-// splits by level and how the average moved over 30 days. Analysts can
-// re-score everyone with the production model (a background job followed
-// with live progress).
+// splits by level and how the average moved over 30 days — all among active
+// customers (departed ones are not scored) — and the outcomes: how the scores
+// foresaw the customers who left. Analysts can re-score every active
+// customer with the production model (a background job followed with live
+// progress).
 import * as React from 'react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { Link } from 'react-router';
@@ -13,12 +15,14 @@ import { isNoModel, useHighRiskCount, useProductionModel, useRiskSummary, type R
 import { useCan } from '@/auth/auth';
 import { JobProgress } from '@/components/job_progress';
 import { PageHeader } from '@/components/layout';
+import { OutcomesCard } from '@/components/lifecycle';
 import { MonitoringRun } from '@/components/monitoring_run';
 import { ChangeText, DailyTrend, EmptyState, LevelDistribution, RiskBadge } from '@/components/risk';
 import { Button } from '@/components/ui/button';
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/components/ui/card';
 import { Table, TBody, TD, TH, THead, TR } from '@/components/ui/table';
 import { useToast } from '@/components/ui/toast';
+import { populationText } from '@/lib/lifecycle';
 import { levelDistribution } from '@/lib/risk';
 import { numberFormat, percentFormat } from '@/lib/utils';
 
@@ -94,15 +98,23 @@ export function RiskPage() {
   const noModel = production.isSuccess && production.data === null;
   const highCount = useHighRiskCount(s?.high_risk_threshold).data;
   const threshold = percentFormat.format(s?.high_risk_threshold ?? 0.7);
+  const population = populationText(s);
 
   return (
     <>
       <PageHeader
         title="Risk monitor"
         description={
-          production.data
-            ? `Production model v${production.data.version} (${production.data.algorithm}). High risk from ${percentFormat.format(s?.high_risk_threshold ?? 0.7)}.`
-            : 'Current churn risk across the customer base.'
+          <>
+            {production.data
+              ? `Production model v${production.data.version} (${production.data.algorithm}). High risk from ${percentFormat.format(s?.high_risk_threshold ?? 0.7)}.`
+              : 'Current churn risk among active customers.'}
+            {population && (
+              <span className="block" data-testid="risk-population">
+                {population} (departed customers are not scored)
+              </span>
+            )}
+          </>
         }
         actions={
           canScore && !noModel ? (
@@ -125,7 +137,7 @@ export function RiskPage() {
 
       {scoring && (
         <div className="mb-4">
-          <JobProgress job={job.data} label="Scoring every customer" onCancel={jobId ? () => cancel.mutate(jobId) : undefined} cancelling={cancel.isPending} />
+          <JobProgress job={job.data} label="Scoring every active customer" onCancel={jobId ? () => cancel.mutate(jobId) : undefined} cancelling={cancel.isPending} />
         </div>
       )}
       {result && !scoring && (
@@ -149,8 +161,8 @@ export function RiskPage() {
       )}
 
       {s && !noModel && (s.scored ?? 0) === 0 && (
-        <EmptyState icon={TrendingUp} title="No customers scored yet">
-          {canScore ? 'Run scoring now to give every customer a churn probability.' : 'An analyst needs to run scoring first.'}
+        <EmptyState icon={TrendingUp} title="No active customers scored yet">
+          {canScore ? 'Run scoring now to give every active customer a churn probability.' : 'An analyst needs to run scoring first.'}
         </EmptyState>
       )}
 
@@ -158,7 +170,7 @@ export function RiskPage() {
         <div className="grid gap-4 lg:grid-cols-3">
           <Card>
             <CardHeader className="pb-1">
-              <CardDescription>Scored customers</CardDescription>
+              <CardDescription>Scored active customers</CardDescription>
             </CardHeader>
             <CardContent>
               <p className="text-3xl font-semibold tracking-tight">{numberFormat.format(s.scored ?? 0)}</p>
@@ -166,7 +178,7 @@ export function RiskPage() {
           </Card>
           <Card>
             <CardHeader className="pb-1">
-              <CardDescription>High risk (at or above {threshold})</CardDescription>
+              <CardDescription>At risk among active customers (at or above {threshold})</CardDescription>
             </CardHeader>
             <CardContent>
               <p className="text-3xl font-semibold tracking-tight" data-testid="high-risk-count">
@@ -174,7 +186,7 @@ export function RiskPage() {
               </p>
               <p className="mt-1 text-xs text-muted-foreground">
                 {highCount === undefined ? ' ' : `${percentFormat.format(s.scored ? highCount / s.scored : 0)} of scored`} ·{' '}
-                <Link className="text-primary hover:underline" to={`/customers?sort=-risk&filters=${encodeURIComponent(JSON.stringify([{ kind: 'range', attribute: 'risk', min: String(s.high_risk_threshold ?? 0.7), max: '' }]))}`}>
+                <Link className="text-primary hover:underline" to={`/customers?status=active&sort=-risk&filters=${encodeURIComponent(JSON.stringify([{ kind: 'range', attribute: 'risk', min: String(s.high_risk_threshold ?? 0.7), max: '' }]))}`}>
                   list them
                 </Link>
               </p>
@@ -182,7 +194,7 @@ export function RiskPage() {
           </Card>
           <Card>
             <CardHeader className="pb-1">
-              <CardDescription>Average probability</CardDescription>
+              <CardDescription>Average probability of active customers</CardDescription>
             </CardHeader>
             <CardContent>
               <p className="text-3xl font-semibold tracking-tight">{percentFormat.format(s.average_probability ?? 0)}</p>
@@ -191,16 +203,16 @@ export function RiskPage() {
 
           <Card className="lg:col-span-2">
             <CardHeader>
-              <CardTitle>Highest risk</CardTitle>
-              <CardDescription>Customers at or above {threshold}, highest first.</CardDescription>
+              <CardTitle>Highest risk among active customers</CardTitle>
+              <CardDescription>Active customers at or above {threshold}, highest first.</CardDescription>
             </CardHeader>
             <RiskTable
               rows={s.high_risk}
               label="Highest risk customers"
               empty={
                 <>
-                  Nobody is at or above {threshold} right now.{' '}
-                  <Link className="text-primary hover:underline" to="/customers?sort=-risk">
+                  No active customer is at or above {threshold} right now.{' '}
+                  <Link className="text-primary hover:underline" to="/customers?status=active&sort=-risk">
                     See the highest scores
                   </Link>
                   .
@@ -220,7 +232,7 @@ export function RiskPage() {
           <Card className="lg:col-span-2">
             <CardHeader>
               <CardTitle>Biggest increases</CardTitle>
-              <CardDescription>Largest rise since each customer's previous score.</CardDescription>
+              <CardDescription>Largest rise since each active customer's previous score.</CardDescription>
             </CardHeader>
             <RiskTable rows={s.biggest_increases} label="Biggest risk increases" showChange empty="No customer's risk has risen since their previous score." />
           </Card>
@@ -235,6 +247,8 @@ export function RiskPage() {
           </Card>
         </div>
       )}
+
+      {s && !noModel && <OutcomesCard className="mt-4" />}
     </>
   );
 }
