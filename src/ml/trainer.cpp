@@ -243,11 +243,31 @@ TrainResult train(const core::DatasetSchema& schema, const std::vector<nlohmann:
                                                curves.begin() + static_cast<long>((c + 1) * k)}));
     if (search[c].cv_auc > search[best_candidate].cv_auc) best_candidate = c;
   }
+  const auto& best = search[best_candidate];
+
+  // Cross-fit models: the winner refitted on each fold's complement for its
+  // cross-validated round count, so every training customer can be scored by
+  // a model that never saw it (the final model's scores for them are
+  // in-sample). Same folds, parameters and seed as the search.
+  report(0.75, "training " + std::to_string(k) + " cross-fit models");
+  const int fold_rounds = uses_boosting_rounds(o.algorithm) ? best.rounds : round_cap(o);
+  std::vector<xgb::Booster> fold_boosters(k);
+  done = 0;
+  run_parallel(k, threads, [&](std::size_t f) {
+    const auto params = full_params(o, best.params, train_part.y, 1);
+    const auto dfit = to_dmatrix(folds[f].first, 1);
+    auto booster = make_booster(params, {&dfit});
+    for (int r = 0; r < fold_rounds; ++r) booster.update(r, dfit);
+    fold_boosters[f] = std::move(booster);
+    const std::lock_guard lock(progress_mutex);
+    ++done;
+    report(0.75 + 0.05 * static_cast<double>(done) / static_cast<double>(k),
+           "trained " + std::to_string(done) + " of " + std::to_string(k) + " cross-fit models");
+  });
   folds.clear();
 
   // Final model on all training rows, early stopping on validation.
-  report(0.75, "training the final model");
-  const auto& best = search[best_candidate];
+  report(0.8, "training the final model");
   std::vector<RoundMetrics> history;
   auto params = full_params(o, best.params, train_part.y, xgb_threads);
   auto dtrain = to_dmatrix(train_part, xgb_threads);
@@ -267,7 +287,7 @@ TrainResult train(const core::DatasetSchema& schema, const std::vector<nlohmann:
     } else if (r - best_round >= o.early_stopping_rounds) {
       break;
     }
-    report(0.75 + 0.15 * (r + 1) / cap, "training the final model");
+    report(0.8 + 0.1 * (r + 1) / cap, "training the final model");
   }
   const int rounds = best_round + 1;
   if (rounds < booster.rounds()) {
@@ -292,6 +312,7 @@ TrainResult train(const core::DatasetSchema& schema, const std::vector<nlohmann:
   meta.training_rows = static_cast<std::int64_t>(rows.size());
   meta.created_at = core::now_iso8601();
   ModelBundle bundle(std::move(pre), std::move(booster), Calibrator{}, std::move(meta));
+  bundle.set_cross_fit(std::move(fold_boosters));
 
   const auto valid_raw = bundle.predict_raw(valid_part.x);
   auto calibration = choose_calibration(valid_raw, valid_part.y, o.seed + 2);
@@ -308,8 +329,16 @@ TrainResult train(const core::DatasetSchema& schema, const std::vector<nlohmann:
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   report(1.0, "done");
-  return TrainResult{std::move(bundle), std::move(search), best_candidate, std::move(history),
-                     std::move(calibration), split.train, split.validation, split.test, seconds};
+  return TrainResult{.bundle = std::move(bundle),
+                     .search = std::move(search),
+                     .best_candidate = best_candidate,
+                     .history = std::move(history),
+                     .calibration = std::move(calibration),
+                     .train_rows = split.train,
+                     .train_folds = fold_of,
+                     .validation_rows = split.validation,
+                     .test_rows = split.test,
+                     .seconds = seconds};
 }
 
 void to_json(nlohmann::json& j, const RoundMetrics& r) {

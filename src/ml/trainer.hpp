@@ -10,8 +10,10 @@
 //     `early_stopping_rounds`, the candidate's round count is the one with the
 //     lowest mean held-out log loss, and the best mean held-out ROC-AUC at that
 //     round wins. (candidate, fold) pairs run in parallel, one thread each;
-//  4. the winner is retrained on all training rows with early stopping on the
-//     validation rows (log loss);
+//  4. the winner is refitted on each fold's complement for its cross-validated
+//     round count (the cross-fit models: they score training customers out of
+//     fold, see model_bundle.hpp), then retrained on all training rows with
+//     early stopping on the validation rows (log loss): the final model;
 //  5. calibration (none / Platt / isotonic) and the decision threshold (max F1,
 //     or minimal expected cost for a cost ratio) are chosen on validation;
 //  6. the test rows, untouched until now, give the reported metrics.
@@ -78,7 +80,13 @@ struct TrainResult {
   CalibrationChoice calibration;
   // Row indices into the input of train(): the services layer scores the
   // production model on exactly `test_rows` before calling beats().
-  std::vector<std::size_t> train_rows, validation_rows, test_rows;
+  std::vector<std::size_t> train_rows;
+  // train_folds[i]: the cross-validation fold of row train_rows[i], which is
+  // also the cross-fit model that never saw it. The services layer passes
+  // these to bundle.set_cross_fit_members() under the customers' keys;
+  // validation and test rows are no members (the final model never saw them).
+  std::vector<int> train_folds;
+  std::vector<std::size_t> validation_rows, test_rows;
   double seconds = 0;
 };
 
