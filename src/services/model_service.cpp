@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <unordered_map>
 
 #include "core/clock.hpp"
 #include "core/errors.hpp"
@@ -131,11 +132,14 @@ TrainOutcome ModelService::train(const TrainRequest& request, const ProgressFn& 
   std::sort(labelled.begin(), labelled.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   std::vector<nlohmann::json> rows;
   std::vector<int> labels;
+  std::vector<std::string> ids;
   rows.reserve(labelled.size());
   labels.reserve(labelled.size());
+  ids.reserve(labelled.size());
   for (auto& [row_id, c] : labelled) {
     rows.push_back(std::move(c.attributes));
     labels.push_back(*c.label);
+    ids.push_back(std::move(c.external_id));
   }
   labelled.clear();
 
@@ -146,6 +150,14 @@ TrainOutcome ModelService::train(const TrainRequest& request, const ProgressFn& 
   options.seed = request.seed;
   options.threads = options_.threads;
   auto result = ml::train(*schema, rows, labels, options, scaled(progress, 0.05, 0.9));
+  // The customers the final model was fitted on are scored by the fold model
+  // that never saw them (see ml/model_bundle.hpp).
+  std::unordered_map<std::string, int> members;
+  members.reserve(result.train_rows.size());
+  for (std::size_t i = 0; i < result.train_rows.size(); ++i)
+    members.emplace(std::move(ids[result.train_rows[i]]), result.train_folds[i]);
+  ids.clear();
+  result.bundle.set_cross_fit_members(std::move(members));
   const auto& meta = result.bundle.metadata();
 
   // Compare with production on exactly the candidate's test rows.

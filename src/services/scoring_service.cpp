@@ -35,11 +35,12 @@ std::vector<storage::RiskRecord> score_batch(const LoadedModel& model, const ml:
   const auto& bundle = model.bundle;
   const auto& pre = bundle.preprocessor();
   const auto m = pre.transform(rows);
-  const auto p = bundle.predict_matrix(m);
+  // Customers the model was trained on get their out-of-fold score.
+  const auto p = bundle.predict_matrix(m, ids);
   std::vector<storage::RiskRecord> out(rows.size());
   for (std::size_t i = 0; i < rows.size(); ++i) {
     auto& r = out[i];
-    r.customer_id = std::move(ids[i]);
+    r.customer_id = ids[i];
     r.model_version = model.version;
     r.probability = std::clamp(p[i], 0.0, 1.0);
     r.risk_level = std::string(levels.level(r.probability));
@@ -56,7 +57,9 @@ std::vector<storage::RiskRecord> score_batch(const LoadedModel& model, const ml:
       part.cols = m.cols;
       part.values.assign(m.values.begin() + static_cast<std::ptrdiff_t>(from * m.cols),
                          m.values.begin() + static_cast<std::ptrdiff_t>(to * m.cols));
-      const auto contribs = bundle.contributions(part);
+      const std::vector<std::string> part_ids(ids.begin() + static_cast<std::ptrdiff_t>(from),
+                                              ids.begin() + static_cast<std::ptrdiff_t>(to));
+      const auto contribs = bundle.contributions(part, part_ids);
       const std::size_t stride = m.cols + 1;
       for (std::size_t i = from; i < to; ++i) {
         const float* c = contribs.data() + (i - from) * stride;
@@ -114,7 +117,7 @@ storage::RiskRecord ScoringService::score_customer(std::string_view id) {
     throw core::Conflict("customer '" + c->external_id + "' departed on " + c->departed_at.substr(0, 10) +
                          "; departed customers are not scored again (their last score is kept)");
   auto model = models_.production();
-  auto p = model->bundle.predict(c->attributes, options_.top_reasons);
+  auto p = model->bundle.predict(c->attributes, options_.top_reasons, c->external_id);
   storage::RiskRecord r;
   r.customer_id = c->external_id;
   r.model_version = model->version;

@@ -322,9 +322,10 @@ TEST_F(ApiModelsTest, RunsListAndDetailReadBackWhatTrainingRecorded) {
   EXPECT_EQ(run["metric_history"]["search_cv_auc"].size(), 2u) << "one value per candidate";
   std::vector<std::string> artifacts;
   for (const auto& a : run["artifacts"]) artifacts.push_back(a["path"]);
-  EXPECT_EQ(artifacts, (std::vector<std::string>{"confusion_matrix.json", "feature_importance.json",
-                                                 "model/booster.json", "model/bundle.json", "pr_curve.json",
-                                                 "roc_curve.json"}));
+  EXPECT_EQ(artifacts, (std::vector<std::string>{
+                           "confusion_matrix.json", "feature_importance.json", "model/booster.json",
+                           "model/bundle.json", "model/cross_fit.json", "model/fold_0.json",
+                           "model/fold_1.json", "model/fold_2.json", "pr_curve.json", "roc_curve.json"}));
   EXPECT_EQ(api_.call("viewer", "GET", "/api/v1/runs/0123456789abcdef0123456789abcdef").status, 404);
   EXPECT_EQ(api_.call("viewer", "GET", "/api/v1/runs/nope").status, 404);
   EXPECT_EQ(api_.call("", "GET", "/api/v1/runs").status, 401);

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cmath>
 
 #include "core/errors.hpp"
 #include "services/customers.hpp"
@@ -52,8 +53,10 @@ TEST_F(Scoring, WithoutAModelSaysToTrainOne) {
 
 TEST_F(Scoring, WhatIfExplainsAndStoresNothing) {
   train();
-  const auto older = scoring_->predict({{"Age", 62}, {"IsActiveMember", 0}, {"NumOfProducts", 3}, {"Geography", "Germany"}});
-  const auto younger = scoring_->predict({{"Age", 30}, {"IsActiveMember", 1}, {"NumOfProducts", 2}, {"Geography", "France"}});
+  const auto older =
+      scoring_->predict({{"Age", 62}, {"IsActiveMember", 0}, {"NumOfProducts", 3}, {"Geography", "Germany"}});
+  const auto younger =
+      scoring_->predict({{"Age", 30}, {"IsActiveMember", 1}, {"NumOfProducts", 2}, {"Geography", "France"}});
   EXPECT_GT(older.probability, younger.probability);
   EXPECT_GT(older.probability, 0.0);
   EXPECT_LT(older.probability, 1.0);
@@ -96,9 +99,11 @@ TEST_F(Scoring, ScoreAllWritesHistoryWithChanges) {
   EXPECT_FALSE(h1[0].previous_probability.has_value());
   EXPECT_FALSE(h1[0].reasons.empty());
   EXPECT_EQ(h1[0].model_version, 1);
-  // The batch path agrees with the single-customer path.
+  // The batch path agrees with the single-customer path (out of fold for a
+  // customer the model was trained on).
   auto c = ws_->store().find_customer(id);
-  EXPECT_NEAR(scoring_->predict(c->attributes).probability, h1[0].probability, 1e-6);
+  EXPECT_NEAR(models_->production()->bundle.predict(c->attributes, 0, id).probability, h1[0].probability,
+              1e-6);
 
   // Make the customer look like a churner, score again: the change shows.
   Customers customers(ws_->store());
@@ -157,6 +162,42 @@ TEST_F(Scoring, ScoresOneCustomerOrAFilteredSet) {
     EXPECT_GE((*c.risk)["probability"].get<double>(), 0.5);
   }
   testing::expect_invalid([&] { parse_customer_query(schema, {{"risk[gte]", "high"}}); });
+}
+
+// A customer the model was fitted on is scored by the fold model that did
+// not see it; the others (validation, test, unlabelled) by the final model.
+TEST_F(Scoring, TrainingCustomersGetOutOfFoldScores) {
+  train();
+  scoring_->score_all({});
+  auto model = models_->production();
+  const auto& bundle = model->bundle;
+  ASSERT_GT(bundle.metadata().cross_fit_folds, 1);
+  storage::CustomerQuery q = with_status(storage::StatusFilter::kActive);
+  q.limit = 0;
+  int members = 0, others = 0;
+  double in_sample_gap = 0;
+  ws_->store().for_each_customer(q, [&](const core::Customer& c) {
+    const auto m = bundle.preprocessor().transform({c.attributes});
+    const double stored = (*c.risk)["probability"].get<double>();
+    const double final_model = bundle.predict_matrix(m).at(0);
+    if (bundle.cross_fit_fold(c.external_id) >= 0) {
+      ++members;
+      EXPECT_NEAR(stored, bundle.predict_matrix(m, {c.external_id}).at(0), 1e-6) << c.external_id;
+      in_sample_gap += std::abs(stored - final_model);
+    } else {
+      ++others;
+      EXPECT_NEAR(stored, final_model, 1e-6) << c.external_id;
+    }
+  });
+  EXPECT_GT(members, 500);  // 60 % of the labelled customers were fitted on
+  EXPECT_GT(others, 300);
+  EXPECT_GT(in_sample_gap / members, 1e-4) << "members scored as the final model scores them";
+  // What a stored customer read returns is that same score.
+  const auto id = some_customer();
+  auto one = scoring_->score_customer(id);
+  const auto c = ws_->store().find_customer(id);
+  EXPECT_NEAR(one.probability,
+              bundle.predict_matrix(bundle.preprocessor().transform({c->attributes}), {id}).at(0), 1e-6);
 }
 
 TEST(ScoringSpeed, TenThousandCustomers) {

@@ -46,9 +46,12 @@ std::vector<std::string> lines_of(const std::string& text) {
   return out;
 }
 
-const std::set<std::string> kArtifacts = {"confusion_matrix.json", "feature_importance.json",
-                                          "model/booster.json",    "model/bundle.json",
-                                          "pr_curve.json",         "roc_curve.json"};
+// The model is the whole bundle: final booster, metadata, the three
+// cross-fit fold models and their members.
+const std::set<std::string> kArtifacts = {
+    "confusion_matrix.json", "feature_importance.json", "model/booster.json", "model/bundle.json",
+    "model/cross_fit.json",  "model/fold_0.json",       "model/fold_1.json",  "model/fold_2.json",
+    "pr_curve.json",         "roc_curve.json"};
 
 TEST(TrainingTracking, MlrunsHoldsExactlyTheRunsParamsMetricsTagsAndArtifacts) {
   DemoWorkspace ws(2000);
