@@ -165,7 +165,7 @@ export function CustomersPage() {
         title="Customers"
         description={
           page.data
-            ? `${numberFormat.format(total)}${status === 'all' ? '' : ` ${status}`} customers${activeFilters.length || q ? ' match' : ''}`
+            ? `${numberFormat.format(total)}${status === 'all' ? '' : ` ${status}`} ${total === 1 ? 'customer' : 'customers'}${activeFilters.length || q ? (total === 1 ? ' matches' : ' match') : ''}`
             : ' '
         }
         actions={
