@@ -113,25 +113,19 @@ class StoreConformance : public ::testing::TestWithParam<StoreBackend> {
     w->commit();
   }
 
-  // Six customers the query tests are written against.
-  void seed_query_set() {
-    seed({customer("c01", "Hargrave", 42, 1000.5, "France", true, 1),
+  // Six customers the query tests are written against; c01 and c04 have the
+  // label `churned` (1: they left, and are departed).
+  void seed_query_set(std::optional<int> churned = 1) {
+    seed({customer("c01", "Hargrave", 42, 1000.5, "France", true, churned),
           customer("c02", "Hill", 9, 0, "Spain", false, 0),
           customer("c03", "Onio", 100, 250.25, "Germany", true, 0),
-          customer("c04", "Boni", 10, 1000.5, "France", false, 1),
+          customer("c04", "Boni", 10, 1000.5, "France", false, churned),
           customer("c05", "Mitchell", 42, 99.75, "Spain", true),
           customer("c06", "O'Brien 100%", 55, 5000, "Germany", false, 0)});
   }
   // The same six, all active (c01 and c04 stayed): only active customers
   // are scored.
-  void seed_active_query_set() {
-    seed({customer("c01", "Hargrave", 42, 1000.5, "France", true, 0),
-          customer("c02", "Hill", 9, 0, "Spain", false, 0),
-          customer("c03", "Onio", 100, 250.25, "Germany", true, 0),
-          customer("c04", "Boni", 10, 1000.5, "France", false, 0),
-          customer("c05", "Mitchell", 42, 99.75, "Spain", true),
-          customer("c06", "O'Brien 100%", 55, 5000, "Germany", false, 0)});
-  }
+  void seed_active_query_set() { seed_query_set(0); }
   // Ids of every customer matching `filters`, by id.
   std::vector<std::string> where(std::vector<Filter> filters) {
     CustomerQuery q;
