@@ -138,6 +138,8 @@ start() {
     echo "export CHURNWATCH_JWT_SECRET='$jwt'"
     echo "export CHURNWATCH_SECRET_KEY='$secret'"
     echo "export CHURNWATCH_TRUSTED_PROXIES='127.0.0.1'"
+    # Browsers open the UI through nginx: that is the origin the cookie checks.
+    echo "export CHURNWATCH_PUBLIC_URL='http://127.0.0.1:$PORT'"
     echo "export CHURNWATCH_WEB_DIR='$ROOT/web/dist'"
   } >"$STATE/cluster.env"
   load_env

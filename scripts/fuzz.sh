@@ -12,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 seconds="${FUZZ_SECONDS:-60}"
-targets=(${FUZZ_TARGETS:-csv json_body jwt query})
+targets=(${FUZZ_TARGETS:-csv json_body jwt query schema multipart})
 jobs="${JOBS:-$(nproc)}"
 
 cmake --preset fuzz >/dev/null

@@ -110,9 +110,13 @@ WebhookTarget parse_webhook_url(std::string_view url, const WebhookUrlPolicy& po
   if (part(u.get(), CURLUPART_FRAGMENT)) reject("a fragment is not allowed");
 
   const std::string host_port = port ? fmt::format("{}:{}", host, *port) : host;
-  const bool allowed = std::any_of(
-      policy.allowed_hosts.begin(), policy.allowed_hosts.end(), [&](const std::string& h) {
-        return h == host || h == host_port || h == fmt::format("[{}]:{}", host, port.value_or(""));
+  // Without a port the URL goes to 443 (https is required below).
+  const std::string effective_port = port.value_or("443");
+  const bool allowed =
+      std::any_of(policy.allowed_hosts.begin(), policy.allowed_hosts.end(), [&](const std::string& h) {
+        return h == host || h == host_port || h == fmt::format("[{}]:{}", host, port.value_or("")) ||
+               h == fmt::format("{}:{}", host, effective_port) ||
+               h == fmt::format("[{}]:{}", host, effective_port);
       });
   if (!allowed) reject(fmt::format("host {} is not an allowed webhook host", host));
   if (scheme != "https" && !(scheme == "http" && is_loopback(host)))

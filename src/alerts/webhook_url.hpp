@@ -16,9 +16,10 @@ namespace churnwatch::alerts {
 inline constexpr std::string_view kAllowHostsEnv = "CHURNWATCH_WEBHOOK_ALLOW_HOSTS";
 
 struct WebhookUrlPolicy {
-  // "host" (any port) or "host:port", lower case.
-  std::vector<std::string> allowed_hosts = {"discord.com", "discordapp.com", "ptb.discord.com",
-                                            "canary.discord.com"};
+  // "host" (any port) or "host:port", lower case; a URL without a port
+  // matches "host:443" (https). Discord's own hosts are allowed on 443 only.
+  std::vector<std::string> allowed_hosts = {"discord.com:443", "discordapp.com:443", "ptb.discord.com:443",
+                                            "canary.discord.com:443"};
 
   // The defaults widened by CHURNWATCH_WEBHOOK_ALLOW_HOSTS (a comma list of
   // host or host:port). A loopback address in that list (127.0.0.1, ::1,

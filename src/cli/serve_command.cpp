@@ -17,6 +17,7 @@
 #include "http/api/security.hpp"
 #include "http/cors.hpp"
 #include "http/server.hpp"
+#include "services/redis_lockout_counters.hpp"
 #include "services/redis_rate_limiter.hpp"
 
 namespace churnwatch::cli {
@@ -90,13 +91,17 @@ int run_serve(const core::Config& config) {
   ctx.reads = cached.reads.get();
   http::ServerOptions options;
   options.cors_origins = http::parse_origin_list(config.cors_origins);
-  // Shared buckets when Redis is configured, so limits hold across servers.
+  // Shared buckets and sign-in lockout counters when Redis is configured, so
+  // limits hold across servers.
   std::unique_ptr<services::RateLimiter> limiter_owner;
-  if (!config.redis_url.empty())
-    limiter_owner = std::make_unique<services::RedisRateLimiter>(
-        std::make_shared<cache::RedisClient>(cache::parse_redis_url(config.redis_url)));
-  else
+  std::shared_ptr<services::LockoutCounters> lockout_counters;
+  if (!config.redis_url.empty()) {
+    auto redis = std::make_shared<cache::RedisClient>(cache::parse_redis_url(config.redis_url));
+    limiter_owner = std::make_unique<services::RedisRateLimiter>(redis);
+    lockout_counters = std::make_shared<services::RedisLockoutCounters>(redis);
+  } else {
     limiter_owner = std::make_unique<services::InProcessRateLimiter>();
+  }
   services::RateLimiter &limiter = *limiter_owner;
   services::Audit audit(*store);
   http::SecurityOptions security_options;
@@ -104,16 +109,27 @@ int run_serve(const core::Config& config) {
   security_options.requests_per_minute_per_ip = config.rate_limit_per_ip;
   security_options.logins_per_minute_per_ip = config.login_rate_limit;
   security_options.trusted_proxies = http::parse_address_list(config.trusted_proxies);
-  security_options.lockout.account_failures = config.lockout_threshold;
+  security_options.lockout.pair_failures = config.lockout_threshold;
   security_options.lockout.address_failures = 4 * config.lockout_threshold;
   security_options.lockout.first_lock_seconds = config.lockout_seconds;
   security_options.allowed_origins = options.cors_origins;
   security_options.secure_cookies = config.secure_cookies != 0 || !config.tls_cert.empty();
-  http::ApiSecurity security(security_options, limiter, &audit);
-  ctx.security = &security;
   core::split_listen(config.listen, options.host, options.port);
+  security_options.public_origins =
+      http::own_origins(config.public_url, options.host, options.port, !config.tls_cert.empty());
+  http::ApiSecurity security(security_options, limiter, &audit, lockout_counters);
+  ctx.security = &security;
   options.threads = config.threads;
   options.max_body_bytes = config.max_body_bytes;
+  options.default_body_bytes = config.max_json_body_bytes;
+  options.spool_dir = (fs::path(config.data_dir) / "uploads" / "incoming").string();
+  options.max_connections = config.max_connections;
+  options.max_connections_per_address = config.max_connections_per_address;
+  // A trusted proxy carries every client's connections.
+  if (!security_options.trusted_proxies.empty())
+    options.uncapped_address = [proxies = security_options.trusted_proxies](const std::string& address) {
+      return http::is_listed_address(address, proxies);
+    };
   options.static_dir = find_web_dir(config);
   options.tls_cert_file = config.tls_cert;
   options.tls_key_file = config.tls_key;

@@ -87,6 +87,9 @@ Config config_from_env() {
   env_string("CHURNWATCH_ADMIN_PASSWORD", c.admin_password);
   env_number("CHURNWATCH_ACCESS_TOKEN_TTL", c.access_token_ttl_seconds);
   env_number("CHURNWATCH_MAX_BODY_BYTES", c.max_body_bytes);
+  env_number("CHURNWATCH_MAX_JSON_BODY_BYTES", c.max_json_body_bytes);
+  env_number("CHURNWATCH_MAX_CONNECTIONS", c.max_connections);
+  env_number("CHURNWATCH_MAX_CONNECTIONS_PER_ADDRESS", c.max_connections_per_address);
   env_number("CHURNWATCH_THREADS", c.threads);
   env_number("CHURNWATCH_WORKERS", c.workers);
   env_number("CHURNWATCH_JOB_LEASE_SECONDS", c.job_lease_seconds);

@@ -21,7 +21,13 @@ struct Config {
   // CHURNWATCH_JWT_SECRET; empty: generated once and kept in <data_dir>/jwt.secret (0600).
   std::string jwt_secret;
   int access_token_ttl_seconds = 900;               // CHURNWATCH_ACCESS_TOKEN_TTL
-  std::size_t max_body_bytes = 256u << 20;          // CHURNWATCH_MAX_BODY_BYTES
+  // CHURNWATCH_MAX_BODY_BYTES: the largest body any route takes (an import,
+  // read to a file once its sender is signed in as an analyst).
+  std::size_t max_body_bytes = 256u << 20;
+  // CHURNWATCH_MAX_JSON_BODY_BYTES: the body limit of every other route.
+  std::size_t max_json_body_bytes = 1u << 20;
+  int max_connections = 1024;             // CHURNWATCH_MAX_CONNECTIONS: open connections; 0: no cap
+  int max_connections_per_address = 128;  // CHURNWATCH_MAX_CONNECTIONS_PER_ADDRESS (not for trusted proxies)
   int threads = 0;                                  // CHURNWATCH_THREADS; 0: all cores
   int workers = 2;                    // CHURNWATCH_WORKERS: job threads in serve; 0: none
   int job_lease_seconds = 60;         // CHURNWATCH_JOB_LEASE_SECONDS: a silent worker's job is retried after

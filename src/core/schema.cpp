@@ -155,23 +155,41 @@ void to_json(nlohmann::json& j, const Attribute& a) {
   }
 }
 
+namespace {
+
+// A string member of an untrusted document, `fallback` when absent; Invalid
+// naming the member when it has another type ("type": 5).
+std::string string_member(const nlohmann::json& j, const char* key, std::string fallback) {
+  const auto it = j.find(key);
+  if (it == j.end()) return fallback;
+  if (!it->is_string())
+    throw Invalid(std::string("'") + key + "' must be a string", {{key, "must be a string"}});
+  return it->get<std::string>();
+}
+
+}  // namespace
+
 void from_json(const nlohmann::json& j, Attribute& a) {
-  if (!j.is_object()) throw Invalid("an attribute must be a JSON object");
+  if (!j.is_object()) throw Invalid("an attribute must be a JSON object", {{"", "must be an object"}});
   if (!j.contains("name") || !j["name"].is_string())
     throw Invalid("an attribute needs a string 'name'", {{"name", "required string"}});
   a.name = j["name"].get<std::string>();
-  a.type = parse_attr_type(j.value("type", "text"));
-  a.role = parse_role(j.value("role", "feature"));
+  a.type = parse_attr_type(string_member(j, "type", "text"));
+  a.role = parse_role(string_member(j, "role", "feature"));
   a.categories.clear();
   if (j.contains("categories")) {
-    if (!j["categories"].is_array()) throw Invalid("'categories' must be an array of strings");
+    if (!j["categories"].is_array())
+      throw Invalid("'categories' must be an array of strings",
+                    {{"categories", "must be an array of strings"}});
     for (const auto& c : j["categories"]) {
-      if (!c.is_string()) throw Invalid("'categories' must be an array of strings");
+      if (!c.is_string())
+        throw Invalid("'categories' must be an array of strings",
+                      {{"categories", "must be an array of strings"}});
       a.categories.push_back(c.get<std::string>());
     }
   }
-  a.true_text = j.value("true_text", std::string("true"));
-  a.false_text = j.value("false_text", std::string("false"));
+  a.true_text = string_member(j, "true_text", "true");
+  a.false_text = string_member(j, "false_text", "false");
 }
 
 void to_json(nlohmann::json& j, const DatasetSchema& s) {
@@ -182,9 +200,26 @@ void from_json(const nlohmann::json& j, DatasetSchema& s) {
   if (!j.is_object() || !j.contains("attributes") || !j["attributes"].is_array())
     throw Invalid("a dataset schema is an object with an 'attributes' array",
                   {{"attributes", "required array"}});
-  s.version = j.value("version", 0);
+  const auto version = j.find("version");
+  if (version != j.end() && !version->is_number_integer())
+    throw Invalid("'version' must be a whole number", {{"version", "must be a whole number"}});
+  s.version = version == j.end() ? 0 : version->get<int>();
   s.attributes.clear();
-  for (const auto& a : j["attributes"]) s.attributes.push_back(a.get<Attribute>());
+  const auto& list = j["attributes"];
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    try {
+      s.attributes.push_back(list[i].get<Attribute>());
+    } catch (const Invalid& e) {
+      // Name the attribute: "attributes[2].type", as validate() does.
+      const std::string at = "attributes[" + std::to_string(i) + "]";
+      std::vector<FieldError> errors;
+      for (auto err : e.errors()) {
+        err.field = err.field.empty() ? at : at + "." + err.field;
+        errors.push_back(std::move(err));
+      }
+      throw Invalid(at + ": " + e.what(), std::move(errors));
+    }
+  }
 }
 
 }  // namespace churnwatch::core

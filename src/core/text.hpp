@@ -21,4 +21,10 @@ bool iequals(std::string_view a, std::string_view b);
 // Whether `s` begins with `prefix`, ignoring ASCII case.
 bool istarts_with(std::string_view s, std::string_view prefix);
 
+// The offset of the first byte of `s` that does not belong to a well-formed
+// UTF-8 sequence (RFC 3629: no overlong forms, surrogates or code points
+// above U+10FFFF), or npos when all of `s` is UTF-8. Untrusted text is
+// checked with this where it enters, so nothing later fails on it.
+std::size_t invalid_utf8_at(std::string_view s);
+
 }  // namespace churnwatch::core

@@ -2,6 +2,7 @@
 // limits and timeouts, 100-continue, writing plain and chunked responses,
 // keep-alive, lingering close after errors. What a request means is decided in
 // pipeline.cpp; handlers run on the server's pool, never on I/O threads.
+#include <spdlog/spdlog.h>
 #include <algorithm>
 #include <array>
 #include <boost/asio/dispatch.hpp>
@@ -10,11 +11,13 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <chrono>
-#include <spdlog/spdlog.h>
+#include <filesystem>
 
+#include "core/random.hpp"
 #include "core/text.hpp"
 #include "http/cors.hpp"
 #include "http/pipeline.hpp"
+#include "http/problem.hpp"
 #include "http/server_state.hpp"
 
 namespace churnwatch::http {
@@ -47,6 +50,32 @@ bool is_parse_error(const beast::error_code& ec) {
          ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message;
 }
 
+// Why a request's framing cannot be trusted, or "" when it can (RFC 9112).
+// A Transfer-Encoding other than exactly "chunked" (say "xchunked" or
+// "chunked, identity") is refused: Beast would read such a request as
+// having no body and serve the body as the next request, which a proxy in
+// front may have read differently (request smuggling). HTTP/1.1 requests
+// need exactly one Host.
+template <class Fields>
+std::string framing_problem(const bhttp::request_header<Fields>& msg) {
+  std::string encoding;
+  int encodings = 0;
+  for (const auto& field : msg) {
+    if (field.name() != bhttp::field::transfer_encoding) continue;
+    ++encodings;
+    if (!encoding.empty()) encoding += ", ";
+    encoding += std::string(field.value());
+  }
+  if (encodings > 0 && !core::iequals(core::trim(encoding), "chunked"))
+    return "unsupported Transfer-Encoding '" + encoding + "' (only 'chunked' is accepted)";
+  if (msg.version() >= 11) {
+    const auto hosts = msg.count(bhttp::field::host);
+    if (hosts != 1)
+      return hosts == 0 ? "an HTTP/1.1 request needs a Host header" : "more than one Host header";
+  }
+  return {};
+}
+
 using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
 // One year, the usual HSTS lifetime; sent only over TLS.
@@ -58,17 +87,17 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
  public:
   static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
 
-  Session(tcp::socket socket, ServerState& state)
-      : stream_(make_stream(std::move(socket), state)), state_(state) {
-    beast::error_code ec;
-    const auto endpoint = socket_().remote_endpoint(ec);
-    if (!ec) remote_ip_ = endpoint.address().to_string();
-  }
+  // `remote_ip` was counted by ServerState::admit_address; the session
+  // releases it.
+  Session(tcp::socket socket, std::string remote_ip, ServerState& state)
+      : stream_(make_stream(std::move(socket), state)), state_(state), remote_ip_(std::move(remote_ip)) {}
 
   ~Session() override {
+    remove_spool();
     std::lock_guard lock(state_.mu);
     state_.connections.erase(this);
     if (busy_) --state_.busy;
+    state_.release_address(remote_ip_);
     state_.cv.notify_all();
   }
 
@@ -105,8 +134,14 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
     if (state_.stopping) return close();
     const auto& o = state_.options;
     parser_.emplace();
+    file_parser_.reset();
+    route_ = nullptr;
+    head_ready_ = false;
     parser_->header_limit(static_cast<std::uint32_t>(o.max_header_bytes));
-    parser_->body_limit(static_cast<std::uint64_t>(o.max_body_bytes));
+    // The largest any route takes; lowered to the route's own once the
+    // header says which route it is.
+    body_limit_ = o.max_body_bytes;
+    parser_->body_limit(static_cast<std::uint64_t>(body_limit_));
     if (first || buffer_.size() > 0) {
       lowest().expires_after(std::chrono::seconds(o.read_timeout_seconds));
       return read_header();
@@ -135,7 +170,84 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
     started_ = std::chrono::steady_clock::now();
     mark_busy(true);
     const auto& msg = parser_->get();
-    if (beast::iequals(msg[bhttp::field::expect], "100-continue") && !parser_->is_done()) {
+    if (auto why = framing_problem(msg); !why.empty()) return fail(400, "bad-request", "Bad request", why);
+    read_head(msg);
+    if (!decode_target(req_)) {
+      return fail(400, "bad-request", "Bad request",
+                  "the request target is not a valid path (malformed percent escapes or not UTF-8)");
+    }
+    // Which route it is decides how much body may follow, and whether its
+    // guard must pass first; unknown paths get the default (and a 404).
+    const Route* found = nullptr;
+    if (state_.router.match(req_, &found, nullptr) == Router::Match::kFound) route_ = found;
+    body_limit_ = limit_for(route_);
+    const auto length = parser_->content_length();
+    const bool has_body = (length && *length > 0) || parser_->chunked();
+    if (length && *length > body_limit_) return on_read_error(bhttp::error::body_limit);
+    parser_->body_limit(static_cast<std::uint64_t>(body_limit_));
+    if (has_body && route_ && route_->admit) return admit_then_read_body();
+    start_body(has_body);
+  }
+
+  std::size_t limit_for(const Route* route) const {
+    const auto& o = state_.options;
+    const std::size_t small = std::min(o.default_body_bytes, o.max_body_bytes);
+    if (!route || route->body.max_bytes == 0) return small;
+    return std::min(route->body.max_bytes, o.max_body_bytes);
+  }
+
+  // The request line and header fields, for the route's admission and for
+  // errors; the body is added by handle_request.
+  void read_head(const bhttp::request_header<>& msg) {
+    req_ = Request{};
+    req_.method = std::string(msg.method_string());
+    req_.target = std::string(msg.target());
+    req_.path = req_.target.substr(0, req_.target.find('?'));
+    for (const auto& field : msg) {
+      auto& slot = req_.headers[core::ascii_lower(field.name_string())];
+      slot = slot.empty() ? std::string(field.value()) : slot + ", " + std::string(field.value());
+    }
+    req_.remote_ip = remote_ip_;
+    req_.request_id = assign_request_id(req_.header("x-request-id"));
+    head_ready_ = true;
+  }
+
+  // Runs the route's guard on the handler pool (it may read the database or
+  // Redis) before a single body byte is read: a refused request costs no
+  // more than its header.
+  void admit_then_read_body() {
+    net::post(*state_.pool, [self = this->shared_from_this()] {
+      std::optional<Response> refused;
+      try {
+        self->route_->admit(self->req_);
+        self->req_.admitted = true;
+      } catch (...) {
+        self->req_.route = self->route_->pattern;
+        refused = problem_from_exception(std::current_exception(), self->req_);
+        apply_cors(*refused, self->req_, self->state_.options.cors_origins);
+        apply_response_policy(*refused, self->req_);
+      }
+      net::post(self->stream_.get_executor(), [self, refused = std::move(refused)]() mutable {
+        if (refused) {
+          self->keep_alive_ = false;
+          self->linger_ = true;
+          return self->send(std::move(*refused));
+        }
+        self->start_body(true);
+      });
+    });
+  }
+
+  void start_body(bool has_body) {
+    if (has_body && route_ && route_->body.to_file) {
+      if (!open_spool()) {
+        keep_alive_ = false;
+        linger_ = true;
+        return send(transport_problem(503, "unavailable", "Service unavailable",
+                                      "the upload cannot be stored on this server now", req_.request_id));
+      }
+    }
+    if (beast::iequals(req_.header("expect"), "100-continue") && !is_done()) {
       auto cont = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_, 11);
       return bhttp::async_write(stream_, *cont,
                                 [self = this->shared_from_this(), cont](beast::error_code ec2, std::size_t) {
@@ -146,12 +258,43 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
     read_body();
   }
 
+  // Moves the parser over to a file body in the spool folder.
+  bool open_spool() {
+    const auto& dir = state_.options.spool_dir;
+    std::error_code fs_ec;
+    const std::filesystem::path folder = dir.empty() ? std::filesystem::temp_directory_path(fs_ec) : std::filesystem::path(dir);
+    std::filesystem::create_directories(folder, fs_ec);
+    spool_path_ = (folder / ("body-" + core::random_hex(16))).string();
+    file_parser_.emplace(std::move(*parser_));
+    parser_.reset();
+    file_parser_->body_limit(static_cast<std::uint64_t>(body_limit_));
+    beast::error_code ec;
+    file_parser_->get().body().open(spool_path_.c_str(), beast::file_mode::write_new, ec);
+    if (ec) {
+      spdlog::error("request {}: cannot spool the body to {}: {}", req_.request_id, spool_path_,
+                    ec.message());
+      spool_path_.clear();
+      return false;
+    }
+    return true;
+  }
+
+  void remove_spool() {
+    if (spool_path_.empty()) return;
+    std::error_code ec;
+    std::filesystem::remove(spool_path_, ec);
+    spool_path_.clear();
+  }
+
+  bool is_done() const { return parser_ ? parser_->is_done() : file_parser_->is_done(); }
+
   void read_body() {
-    bhttp::async_read(stream_, buffer_, *parser_,
-                      [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
-                        if (ec) return self->on_read_error(ec);
-                        self->handle_request();
-                      });
+    auto done = [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+      if (ec) return self->on_read_error(ec);
+      self->handle_request();
+    };
+    if (file_parser_) return bhttp::async_read(stream_, buffer_, *file_parser_, std::move(done));
+    bhttp::async_read(stream_, buffer_, *parser_, std::move(done));
   }
 
   void on_read_error(beast::error_code ec) {
@@ -162,8 +305,8 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
     }
     if (ec == bhttp::error::body_limit) {
       return fail(413, "payload-too-large", "Payload too large",
-                  "the request body exceeds " + std::to_string(state_.options.max_body_bytes) +
-                      " bytes");
+                  "the request body exceeds " + std::to_string(body_limit_) + " bytes" +
+                      (route_ ? " (the limit of " + route_->method + " " + route_->pattern + ")" : ""));
     }
     if (is_parse_error(ec)) {
       return fail(400, "bad-request", "Bad request", "malformed HTTP request: " + ec.message());
@@ -172,26 +315,18 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
   }
 
   void handle_request() {
-    auto msg = parser_->release();
-    req_ = Request{};
-    req_.method = std::string(msg.method_string());
-    req_.target = std::string(msg.target());
-    for (const auto& field : msg) {
-      auto& slot = req_.headers[core::ascii_lower(field.name_string())];
-      slot = slot.empty() ? std::string(field.value()) : slot + ", " + std::string(field.value());
-    }
-    req_.body = std::move(msg.body());
-    req_.remote_ip = remote_ip_;
-    req_.request_id = assign_request_id(req_.header("x-request-id"));
-    keep_alive_ = msg.keep_alive();
-    http10_ = msg.version() < 11;
-
-    if (!decode_target(req_)) {
-      req_.path = req_.target;
-      Response res = transport_problem(400, "bad-request", "Bad request",
-                                       "the request target is not a valid path", req_.request_id);
-      keep_alive_ = false;
-      return send(std::move(res));
+    if (file_parser_) {
+      auto msg = file_parser_->release();
+      msg.body().close();
+      req_.body_file = spool_path_;
+      keep_alive_ = msg.keep_alive();
+      http10_ = msg.version() < 11;
+      file_parser_.reset();
+    } else {
+      auto msg = parser_->release();
+      req_.body = std::move(msg.body());
+      keep_alive_ = msg.keep_alive();
+      http10_ = msg.version() < 11;
     }
     net::post(*state_.pool, [self = this->shared_from_this()] {
       Response res;
@@ -221,13 +356,16 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
       started_ = std::chrono::steady_clock::now();
       mark_busy(true);
     }
-    const auto& partial = parser_->get();
-    req_ = Request{};
-    req_.method = std::string(partial.method_string());
-    req_.target = std::string(partial.target());
-    req_.path = req_.target.substr(0, req_.target.find('?'));
-    req_.remote_ip = remote_ip_;
-    req_.request_id = assign_request_id(partial["X-Request-Id"]);
+    if (!head_ready_) {
+      const auto& partial = parser_->get();
+      req_ = Request{};
+      req_.method = std::string(partial.method_string());
+      req_.target = std::string(partial.target());
+      req_.path = req_.target.substr(0, req_.target.find('?'));
+      req_.remote_ip = remote_ip_;
+      req_.request_id = assign_request_id(partial["X-Request-Id"]);
+    }
+    if (route_) req_.route = route_->pattern;
     keep_alive_ = false;
     linger_ = true;
     send(transport_problem(status, slug, title, std::move(detail), req_.request_id));
@@ -349,6 +487,7 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
     record_request_metrics(req_, record_.status, std::chrono::steady_clock::now() - started_);
     res_ = Response{};
     req_ = Request{};
+    remove_spool();
     mark_busy(false);
   }
 
@@ -395,8 +534,14 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
   Stream stream_;
   ServerState& state_;
   beast::flat_buffer buffer_;
-  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   std::string remote_ip_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  // Takes over from parser_ after the header for a BodyLimit::to_file route.
+  std::optional<bhttp::request_parser<bhttp::file_body>> file_parser_;
+  const Route* route_ = nullptr;  // the request's route, once its header is read
+  std::size_t body_limit_ = 0;    // the body limit of this request
+  bool head_ready_ = false;       // req_ holds the request line and headers
+  std::string spool_path_;        // the body file of this request, if any
   Request req_;
   Response res_;
   AccessRecord record_;
@@ -414,10 +559,27 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
 }  // namespace
 
 void start_connection(tcp::socket socket, ServerState& state) {
+  beast::error_code ec;
+  const auto endpoint = socket.remote_endpoint(ec);
+  std::string remote_ip = ec ? std::string() : endpoint.address().to_string();
+  if (!state.admit_address(remote_ip)) {
+    // Over a connection cap: a plain-text 503 at once (best effort, never
+    // blocking), then close. A TLS client sees the connection close.
+    if (!state.tls) {
+      static constexpr std::string_view kBusy =
+          "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: 34\r\n"
+          "Retry-After: 5\r\nConnection: close\r\n\r\ntoo many connections; retry later\n";
+      socket.non_blocking(true, ec);
+      socket.write_some(net::buffer(kBusy.data(), kBusy.size()), ec);
+    }
+    socket.shutdown(tcp::socket::shutdown_both, ec);
+    socket.close(ec);
+    return;
+  }
   if (state.tls)
-    std::make_shared<Session<TlsStream>>(std::move(socket), state)->start();
+    std::make_shared<Session<TlsStream>>(std::move(socket), std::move(remote_ip), state)->start();
   else
-    std::make_shared<Session<beast::tcp_stream>>(std::move(socket), state)->start();
+    std::make_shared<Session<beast::tcp_stream>>(std::move(socket), std::move(remote_ip), state)->start();
 }
 
 }  // namespace churnwatch::http

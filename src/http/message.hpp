@@ -21,6 +21,10 @@ struct Request {
   // Header names lower-cased.
   std::map<std::string, std::string> headers;
   std::string body;
+  // A body the route takes as a file (BodyLimit::to_file): its path, and
+  // `body` stays empty. The server removes it after the response; a handler
+  // may move it away first.
+  std::string body_file;
   // Path parameters by name, filled by the router ("/customers/{id}").
   std::map<std::string, std::string> params;
   // The route template that matched ("/api/v1/customers/{id}"), "static" for
@@ -33,6 +37,8 @@ struct Request {
   std::int64_t user_id = 0;
   std::string username;
   std::string role;
+  // The matched route's admission already ran (before the body was read).
+  bool admitted = false;
 
   // Header value by (any case) name, or "" when absent.
   std::string_view header(std::string_view name) const;

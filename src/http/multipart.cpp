@@ -1,7 +1,14 @@
 #include "http/multipart.hpp"
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
+#include <cstring>
 
 #include "core/errors.hpp"
 #include "core/text.hpp"
@@ -71,30 +78,59 @@ std::vector<FormPart> parse_multipart(std::string_view body, std::string_view co
     const auto content_start = headers_end + 4;
     auto next = body.find("\r\n" + delim, content_start);
     if (next == std::string_view::npos) throw core::Invalid("multipart body is not closed");
-    part.body = std::string(body.substr(content_start, next - content_start));
+    part.body = body.substr(content_start, next - content_start);
     parts.push_back(std::move(part));
     pos = next + 2;
   }
   return parts;
 }
 
+MappedFile::MappedFile(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw core::Unavailable("cannot read the uploaded body: " + std::string(std::strerror(errno)));
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    ::close(fd);
+    throw core::Unavailable("cannot read the uploaded body: " + std::string(std::strerror(errno)));
+  }
+  size_ = static_cast<std::size_t>(st.st_size);
+  if (size_ > 0) {
+    void* p = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (p == MAP_FAILED) {
+      ::close(fd);
+      throw core::Unavailable("cannot map the uploaded body: " + std::string(std::strerror(errno)));
+    }
+    data_ = static_cast<const char*>(p);
+  }
+  ::close(fd);
+}
+
+MappedFile::~MappedFile() {
+  if (data_) ::munmap(const_cast<char*>(data_), size_);
+}
+
 CsvUpload csv_upload(const Request& req) {
   std::string_view type = req.header("content-type");
   const std::string media = core::ascii_lower(type.substr(0, type.find(';')));
   CsvUpload upload;
+  std::string_view body = req.body;
+  if (!req.body_file.empty()) {
+    upload.mapping = std::make_shared<const MappedFile>(req.body_file);
+    body = upload.mapping->text();
+  }
   if (media == "text/csv" || media == "application/csv") {
-    upload.csv = req.body;
+    upload.csv = body;
     return upload;
   }
   if (media == "multipart/form-data") {
     bool found = false;
-    for (auto& part : parse_multipart(req.body, type)) {
+    for (auto& part : parse_multipart(body, type)) {
       if (part.name == "file") {
-        upload.csv = std::move(part.body);
+        upload.csv = part.body;
         if (!part.filename.empty()) upload.filename = part.filename;
         found = true;
       } else if (part.name == "schema") {
-        upload.schema_json = std::move(part.body);
+        upload.schema_json = std::string(part.body);
       }
     }
     if (!found) throw core::Invalid("the form has no 'file' part", {{"file", "required CSV file"}});

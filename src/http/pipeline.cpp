@@ -59,12 +59,17 @@ bool decode_target(Request& req) {
   if (target.empty() || target.front() != '/') return false;
   const auto question = target.find('?');
   auto path = percent_decode(target.substr(0, question));
-  if (!path) return false;
+  // Paths and query values end up in JSON and SQL text, which must be UTF-8.
+  if (!path || core::invalid_utf8_at(*path) != std::string::npos) return false;
   req.path = std::move(*path);
   req.query.clear();
   if (question != std::string_view::npos) {
     auto query = parse_query(target.substr(question + 1));
     if (!query) return false;
+    for (const auto& [name, value] : *query)
+      if (core::invalid_utf8_at(name) != std::string::npos ||
+          core::invalid_utf8_at(value) != std::string::npos)
+        return false;
     req.query = std::move(*query);
   }
   return true;
@@ -78,6 +83,10 @@ Response dispatch(const Router& router, const Middleware& middleware,
     switch (router.match(req, &route, &allowed)) {
       case Router::Match::kFound:
         req.route = route->pattern;
+        if (route->admit && !req.admitted) {
+          route->admit(req);
+          req.admitted = true;
+        }
         if (middleware) middleware(req);
         return route->handler(req);
       case Router::Match::kWrongMethod: {

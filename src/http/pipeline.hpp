@@ -22,7 +22,8 @@ bool is_sane_request_id(std::string_view id);
 std::string assign_request_id(std::string_view client_value);
 
 // Fills path and query from target. Returns false when the target is not an
-// origin-form path or carries malformed percent escapes.
+// origin-form path, carries malformed percent escapes or decodes to text
+// that is not UTF-8.
 bool decode_target(Request& req);
 
 // Routes `req` and runs middleware + handler; unknown non-API GET/HEAD paths

@@ -40,7 +40,7 @@ Mapping mapping_for(core::ErrorKind kind) {
 void set_instance(Response& res, const std::string& request_id) {
   auto doc = nlohmann::json::parse(res.body);
   doc["instance"] = request_id;
-  res.body = doc.dump();
+  res.body = doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace
@@ -66,7 +66,8 @@ Response problem(int status, std::string_view slug, std::string_view title, std:
   Response res;
   res.status = status;
   res.content_type = kProblemType;
-  res.body = doc.dump();
+  // A detail may quote the client's input, which need not be UTF-8.
+  res.body = doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   return res;
 }
 

@@ -57,8 +57,8 @@ bool method_matches(const std::string& route_method, const std::string& request_
 
 }  // namespace
 
-void Router::add(std::string method, std::string pattern, Handler handler) {
-  routes_.push_back(Route{std::move(method), std::move(pattern), std::move(handler)});
+void Router::add(std::string method, std::string pattern, Handler handler, Admission admit, BodyLimit body) {
+  routes_.push_back(Route{std::move(method), std::move(pattern), std::move(handler), std::move(admit), body});
 }
 
 Router::Match Router::match(Request& req, const Route** out,

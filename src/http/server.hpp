@@ -19,8 +19,23 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   unsigned short port = 8080;          // 0: pick a free port (see Server::port)
   int threads = 0;                     // 0: hardware concurrency (at least 2)
-  std::size_t max_body_bytes = 64 << 20;   // larger bodies: 413
+  // Body limits (413 beyond): a route reads at most `default_body_bytes`
+  // unless its BodyLimit says more, and never more than `max_body_bytes`.
+  // A body is read only after the route's admission passed, and a
+  // Content-Length over the limit is refused before any body byte is read.
+  std::size_t max_body_bytes = 64 << 20;
+  std::size_t default_body_bytes = 1 << 20;  // capped at max_body_bytes
   std::size_t max_header_bytes = 16 << 10; // larger header block: 431
+  // Where bodies of BodyLimit::to_file routes are written; empty: the
+  // system's temporary folder.
+  std::string spool_dir;
+  // Open connections, in total and per client address; a connection over
+  // either is answered 503 and closed at once. 0: no cap.
+  int max_connections = 1024;
+  int max_connections_per_address = 128;
+  // Peers the per-address cap does not apply to (a reverse proxy, which
+  // carries every client's connections); null: none.
+  std::function<bool(const std::string& address)> uncapped_address;
   int read_timeout_seconds = 30;       // to receive a whole request
   int idle_timeout_seconds = 60;       // keep-alive connection idle
   std::string static_dir;              // built web UI; empty: none

@@ -13,6 +13,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "http/server.hpp"
@@ -47,6 +48,9 @@ struct ServerState {
   std::map<const Connection*, std::weak_ptr<Connection>> connections;
   int busy = 0;  // connections with a request between header and response end
   std::atomic<bool> stopping{false};
+  // Open connections, for the caps (ServerOptions::max_connections...).
+  int open_connections = 0;
+  std::map<std::string, int> connections_per_address;
 
   // Declared after the registry: destroyed first, so the handlers they
   // still own may release connections while the registry is alive.
@@ -60,6 +64,26 @@ struct ServerState {
       if (auto c = weak.lock()) out.push_back(std::move(c));
     }
     return out;
+  }
+  // Counts a new connection from `address`; false (and nothing counted)
+  // when that would pass a cap.
+  bool admit_address(const std::string& address) {
+    std::lock_guard lock(mu);
+    const int total_cap = options.max_connections;
+    if (total_cap > 0 && open_connections >= total_cap) return false;
+    const int per_cap = options.max_connections_per_address;
+    const bool capped = per_cap > 0 && !(options.uncapped_address && options.uncapped_address(address));
+    auto& mine = connections_per_address[address];
+    if (capped && mine >= per_cap) return false;
+    ++mine;
+    ++open_connections;
+    return true;
+  }
+  // Called with `mu` held, once per admitted connection.
+  void release_address(const std::string& address) {
+    --open_connections;
+    auto it = connections_per_address.find(address);
+    if (it != connections_per_address.end() && --it->second <= 0) connections_per_address.erase(it);
   }
   void add_busy(int delta) {
     std::lock_guard lock(mu);

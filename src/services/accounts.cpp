@@ -66,8 +66,8 @@ LoginResult Accounts::login(std::string_view username, std::string_view password
   const bool match = verify_password(user ? user->password_hash : dummy_hash(), password);
   if (!user || !match || !user->active) throw core::Unauthorized("invalid username or password");
   auto refresh = refresh_.issue(user->id);
-  return {signer_.issue(user->id, user->username, user->role), signer_.ttl_seconds(), *user,
-          refresh.token, refresh.expires_in};
+  return {signer_.issue(user->id, user->username, user->role, user->session_version), signer_.ttl_seconds(),
+          *user, refresh.token, refresh.expires_in};
 }
 
 LoginResult Accounts::refresh(std::string_view refresh_token) {
@@ -77,11 +77,23 @@ LoginResult Accounts::refresh(std::string_view refresh_token) {
     refresh_.revoke_user(next.user_id);
     throw core::Unauthorized("the refresh token's user is deactivated");
   }
-  return {signer_.issue(user->id, user->username, user->role), signer_.ttl_seconds(), *user,
-          next.token, next.expires_in};
+  return {signer_.issue(user->id, user->username, user->role, user->session_version), signer_.ttl_seconds(),
+          *user, next.token, next.expires_in};
 }
 
-void Accounts::logout(std::string_view refresh_token) { refresh_.revoke_family(refresh_token); }
+void Accounts::logout(std::string_view refresh_token) {
+  if (auto user_id = refresh_.revoke_family(refresh_token)) {
+    try {
+      store_.bump_session_version(*user_id);
+    } catch (const core::NotFound&) {  // the user was removed meanwhile: nothing to end
+    }
+  }
+}
+
+void Accounts::end_sessions(std::int64_t user_id) {
+  refresh_.revoke_user(user_id);
+  store_.bump_session_version(user_id);
+}
 
 void Accounts::change_password(std::int64_t user_id, std::string_view current,
                                std::string_view next) {
@@ -91,7 +103,7 @@ void Accounts::change_password(std::int64_t user_id, std::string_view current,
   validate_password(next);
   u.password_hash = hash_password(next);
   store_.update_user(u);
-  refresh_.revoke_user(user_id);
+  end_sessions(user_id);
 }
 
 std::string Accounts::reset_password(std::int64_t user_id) {
@@ -99,7 +111,7 @@ std::string Accounts::reset_password(std::int64_t user_id) {
   std::string pw = core::random_password();
   u.password_hash = hash_password(pw);
   store_.update_user(u);
-  refresh_.revoke_user(user_id);
+  end_sessions(user_id);
   return pw;
 }
 
@@ -108,6 +120,8 @@ Principal Accounts::authenticate(std::string_view bearer_token) {
   auto user = store_.find_user_by_id(claims.user_id);
   if (!user) throw core::Unauthorized("the token's user no longer exists");
   if (!user->active) throw core::Unauthorized("the token's user is deactivated");
+  if (claims.session_version != user->session_version)
+    throw core::Unauthorized("the session of this token has ended (signed out, password changed or reset)");
   return {user->id, user->username, parse_access_level(user->role)};
 }
 
@@ -154,7 +168,10 @@ storage::User Accounts::update_user(std::int64_t id, const UserChange& change) {
   if (was_admin && !still_admin && active_admins() <= 1)
     throw core::Conflict("cannot demote or deactivate the last active admin");
   auto stored = store_.update_user(u);
-  if (change.password || !stored.active) refresh_.revoke_user(id);
+  if (change.password || !stored.active) {
+    end_sessions(id);
+    stored.session_version = get_user(id).session_version;
+  }
   return stored;
 }
 

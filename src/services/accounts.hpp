@@ -59,17 +59,25 @@ class Accounts {
   // Rotates the refresh token (RefreshTokens::rotate) and issues a new
   // access token. Unauthorized when the user is gone or deactivated.
   LoginResult refresh(std::string_view refresh_token);
-  // Revokes the sign-in `refresh_token` belongs to; unknown tokens are ignored.
+  // Revokes the sign-in `refresh_token` belongs to and ends every access
+  // token of its user issued so far (other sign-ins get new ones from their
+  // refresh tokens); unknown tokens are ignored.
   void logout(std::string_view refresh_token);
   // Self-service: Forbidden when `current` is wrong; validates `next` like
-  // create_user. Signs the user out everywhere (refresh tokens revoked).
+  // create_user. Signs the user out everywhere (end_sessions).
   void change_password(std::int64_t user_id, std::string_view current, std::string_view next);
   // Sets a generated password and returns it (shown once); signs the user
   // out everywhere.
   std::string reset_password(std::int64_t user_id);
 
-  // Resolves a bearer token to a live user. The role comes from the store, so
-  // a role change or deactivation takes effect on the next request.
+  // Ends every session of the user: revokes the refresh tokens and bumps the
+  // session version, so every access token issued so far is refused by
+  // authenticate() on every server sharing the database.
+  void end_sessions(std::int64_t user_id);
+
+  // Resolves a bearer token to a live user. The role and session version
+  // come from the store, so a role change, deactivation or sign-out takes
+  // effect on the next request.
   Principal authenticate(std::string_view bearer_token);
 
   // Validates (username 3-64 of [A-Za-z0-9._@-], password >= 10 characters,
@@ -79,7 +87,7 @@ class Accounts {
   std::vector<storage::User> list_users();
   storage::User get_user(std::int64_t id);
   // Refuses (Conflict) to demote or deactivate the last active admin. A
-  // password change or deactivation revokes the user's refresh tokens.
+  // password change or deactivation ends the user's sessions.
   storage::User update_user(std::int64_t id, const UserChange& change);
 
   // On a store with no users, creates "admin" with `password` (random when

@@ -9,6 +9,7 @@
 #include <deque>
 
 #include "core/errors.hpp"
+#include "core/text.hpp"
 
 namespace churnwatch::services {
 namespace {
@@ -108,6 +109,10 @@ struct CsvReader::Impl {
 
   // Parses one physical line (including its line break, if any).
   void parse_line(std::string_view text) {
+    // Every cell is stored as JSON text later, which must be UTF-8; a
+    // sequence never spans a line break, so each line is checked alone.
+    if (const auto bad = core::invalid_utf8_at(text); bad != std::string_view::npos)
+      fail(line, static_cast<long>(bad) + 1, "the text is not valid UTF-8 (save the file as UTF-8)");
     bool crlf_tail = prev_ended_cr && text.size() == 1 && text[0] == '\n';
     if (parser.pstate == kRowNotBegun && !crlf_tail) record_line = line;
     bool was_quoted = parser.pstate != kRowNotBegun && parser.quoted;

@@ -1,11 +1,9 @@
 // export_customers: the stored customers as CSV (importable again, byte for
 // byte) or JSON Lines, streamed to a sink in pieces.
-#include <charconv>
-#include <cmath>
-
 #include "core/errors.hpp"
 #include "core/values.hpp"
 #include "services/customer_io.hpp"
+#include "services/formula_guard.hpp"
 
 namespace churnwatch::services {
 namespace {
@@ -14,25 +12,6 @@ constexpr std::size_t kPieceSize = 64 * 1024;
 
 // Thrown from inside for_each_customer when the sink asks to stop.
 struct StopExport {};
-
-bool parses_as_number(std::string_view s) {
-  if (!s.empty() && s.front() == '+') s.remove_prefix(1);
-  double v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  return ec == std::errc() && p == s.data() + s.size() && std::isfinite(v);
-}
-
-// Spreadsheets run cells starting with = + - @ as formulas. Such text gets a
-// leading ' (also when it already starts with ' so the guard stays
-// reversible); import_csv removes exactly one.
-bool needs_formula_guard(std::string_view s) {
-  std::size_t i = 0;
-  while (i < s.size() && s[i] == '\'') ++i;
-  if (i >= s.size()) return false;
-  char c = s[i];
-  if (c != '=' && c != '+' && c != '-' && c != '@') return false;
-  return i > 0 || !parses_as_number(s);
-}
 
 void append_csv_field(std::string& out, std::string_view v) {
   if (v.find_first_of(",\"\r\n") == std::string_view::npos) {
@@ -94,7 +73,7 @@ void export_customers(storage::Store& store, const storage::CustomerQuery& query
     if (format == ExportFormat::kCsv) {
       for (std::size_t i = 0; i < schema->attributes.size(); ++i) {
         if (i) out.buffer().push_back(',');
-        append_csv_field(out.buffer(), schema->attributes[i].name);
+        append_csv_field(out.buffer(), guard_formula(schema->attributes[i].name));
       }
       out.buffer().push_back('\n');
     }
@@ -106,11 +85,9 @@ void export_customers(storage::Store& store, const storage::CustomerQuery& query
           const auto& attr = schema->attributes[i];
           auto it = c.attributes.find(attr.name);
           const nlohmann::json& v = it == c.attributes.end() ? null_value : *it;
-          std::string text = core::format_cell(attr, v);
-          if ((attr.type == core::AttrType::kText || attr.type == core::AttrType::kCategory) &&
-              needs_formula_guard(text)) {
-            text.insert(text.begin(), '\'');
-          }
+          // Every cell: booleans print their true_text/false_text, which
+          // may be anything.
+          const std::string text = guard_formula(core::format_cell(attr, v));
           if (i) buf.push_back(',');
           append_csv_field(buf, text);
         }

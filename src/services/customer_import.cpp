@@ -14,6 +14,7 @@
 #include "core/values.hpp"
 #include "services/csv_reader.hpp"
 #include "services/customer_io.hpp"
+#include "services/formula_guard.hpp"
 #include "services/schema_inference.hpp"
 
 namespace churnwatch::services {
@@ -21,16 +22,6 @@ namespace {
 
 constexpr std::size_t kSampleRows = 10000;
 constexpr std::int64_t kProgressRows = 50000;
-
-bool is_formula_start(char c) { return c == '=' || c == '+' || c == '-' || c == '@'; }
-
-// True for cells export_customers prefixed with ': one or more ' then = + - @.
-bool guarded_formula(std::string_view text) {
-  std::size_t i = 0;
-  while (i < text.size() && text[i] == '\'') ++i;
-  return i > 0 && i < text.size() && is_formula_start(text[i]);
-}
-
 
 // Collects errors up to a limit; reaching the limit stops the import.
 class ErrorList {
@@ -110,7 +101,10 @@ class Importer {
   bool read(CsvRecord& rec) {
     if (malformed_) return false;
     try {
-      return reader_->next(rec);
+      if (!reader_->next(rec)) return false;
+      // Before anything reads the cells (schema inference included).
+      for (auto& cell : rec.cells) remove_formula_guard(cell);
+      return true;
     } catch (const core::Invalid& e) {
       for (const auto& fe : e.errors()) errors_.add(fe);
       if (e.errors().empty()) errors_.add("", e.what(), 0, std::nullopt);
@@ -209,10 +203,6 @@ class Importer {
       const auto a = static_cast<std::size_t>(column_attr_[c]);
       auto& attr = schema_.attributes[a];
       std::string_view text = rec.cells[c];
-      if ((attr.type == core::AttrType::kText || attr.type == core::AttrType::kCategory) &&
-          guarded_formula(text)) {
-        text.remove_prefix(1);  // export's guard against spreadsheet formulas
-      }
       std::string error;
       auto value = core::parse_cell(attr, text, error);
       if (!value && inferred_ && attr.type == core::AttrType::kCategory) {

@@ -48,6 +48,9 @@ class InvalidatingStore final : public storage::Store {
   std::vector<storage::User> list_users() override { return inner_.list_users(); }
   storage::User create_user(const storage::User& u) override { return inner_.create_user(u); }
   storage::User update_user(const storage::User& u) override { return inner_.update_user(u); }
+  std::int64_t bump_session_version(std::int64_t user_id) override {
+    return inner_.bump_session_version(user_id);
+  }
 
   std::optional<std::string> get_setting(std::string_view key) override { return inner_.get_setting(key); }
   void put_setting(std::string_view key, std::string_view value) override { inner_.put_setting(key, value); }

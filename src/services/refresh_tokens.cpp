@@ -53,6 +53,12 @@ IssuedRefreshToken RefreshTokens::rotate(std::string_view token) {
   if (!row) throw core::Unauthorized("unknown refresh token");
   if (!row->revoked_at.empty() || !store_.revoke_refresh_token(row->id)) {
     store_.revoke_refresh_family(row->family);
+    // A replayed token was probably stolen: the access tokens it may have
+    // bought end too.
+    try {
+      store_.bump_session_version(row->user_id);
+    } catch (const core::NotFound&) {
+    }
     throw core::Unauthorized(
         "refresh token already used; every session from "
         "that sign-in is now revoked");
@@ -61,9 +67,12 @@ IssuedRefreshToken RefreshTokens::rotate(std::string_view token) {
   return create(row->user_id, row->family);
 }
 
-void RefreshTokens::revoke_family(std::string_view token) {
-  if (!well_formed(token)) return;
-  if (auto row = store_.find_refresh_token(sha256_hex(token))) store_.revoke_refresh_family(row->family);
+std::optional<std::int64_t> RefreshTokens::revoke_family(std::string_view token) {
+  if (!well_formed(token)) return std::nullopt;
+  auto row = store_.find_refresh_token(sha256_hex(token));
+  if (!row) return std::nullopt;
+  store_.revoke_refresh_family(row->family);
+  return row->user_id;
 }
 
 void RefreshTokens::revoke_user(std::int64_t user_id) { store_.revoke_user_refresh_tokens(user_id); }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -31,8 +32,9 @@ class RefreshTokens {
   // revoking its family (reuse detection). Of two concurrent rotations of
   // one token, one wins and the other counts as reuse.
   IssuedRefreshToken rotate(std::string_view token);
-  // Revokes the family of `token` (sign-out). Unknown tokens are ignored.
-  void revoke_family(std::string_view token);
+  // Revokes the family of `token` (sign-out) and returns its user; unknown
+  // tokens are ignored (nullopt).
+  std::optional<std::int64_t> revoke_family(std::string_view token);
   // Revokes every token of the user (password change, deactivation).
   void revoke_user(std::int64_t user_id);
 

@@ -71,8 +71,8 @@ TokenClaims TokenSigner::verify(std::string_view token) const {
   return claims;
 }
 
-std::string TokenSigner::issue(std::int64_t user_id, std::string_view username,
-                               std::string_view role) const {
+std::string TokenSigner::issue(std::int64_t user_id, std::string_view username, std::string_view role,
+                               std::int64_t session_version) const {
   jwt_t *raw = nullptr;
   if (jwt_new(&raw) != 0)
     throw core::Unavailable("could not create a token");
@@ -80,17 +80,15 @@ std::string TokenSigner::issue(std::int64_t user_id, std::string_view username,
   const auto now = core::now_unix();
   const std::string sub = std::to_string(user_id);
   const std::string name(username), r(role), jti = core::random_hex(12);
-  bool ok = jwt_add_grant(jwt.get(), "iss", kIssuer) == 0 &&
-            jwt_add_grant(jwt.get(), "sub", sub.c_str()) == 0 &&
-            jwt_add_grant(jwt.get(), "name", name.c_str()) == 0 &&
-            jwt_add_grant(jwt.get(), "role", r.c_str()) == 0 &&
-            jwt_add_grant(jwt.get(), "jti", jti.c_str()) == 0 &&
-            jwt_add_grant_int(jwt.get(), "iat", now) == 0 &&
-            jwt_add_grant_int(jwt.get(), "nbf", now) == 0 &&
-            jwt_add_grant_int(jwt.get(), "exp", now + ttl_) == 0 &&
-            jwt_set_alg(jwt.get(), JWT_ALG_HS256,
-                        reinterpret_cast<const unsigned char *>(secret_.data()),
-                        static_cast<int>(secret_.size())) == 0;
+  bool ok =
+      jwt_add_grant(jwt.get(), "iss", kIssuer) == 0 && jwt_add_grant(jwt.get(), "sub", sub.c_str()) == 0 &&
+      jwt_add_grant(jwt.get(), "name", name.c_str()) == 0 &&
+      jwt_add_grant(jwt.get(), "role", r.c_str()) == 0 && jwt_add_grant(jwt.get(), "jti", jti.c_str()) == 0 &&
+      jwt_add_grant_int(jwt.get(), "sv", static_cast<long>(session_version)) == 0 &&
+      jwt_add_grant_int(jwt.get(), "iat", now) == 0 && jwt_add_grant_int(jwt.get(), "nbf", now) == 0 &&
+      jwt_add_grant_int(jwt.get(), "exp", now + ttl_) == 0 &&
+      jwt_set_alg(jwt.get(), JWT_ALG_HS256, reinterpret_cast<const unsigned char*>(secret_.data()),
+                  static_cast<int>(secret_.size())) == 0;
   if (!ok)
     throw core::Unavailable("could not sign a token");
   char *encoded = jwt_encode_str(jwt.get());
@@ -137,6 +135,9 @@ TokenClaims TokenSigner::decode(std::string_view token) const {
   c.username = name;
   c.role = role;
   c.expires_at = exp;
+  const long sv = jwt_get_grant_int(jwt.get(), "sv");
+  if (sv < 0) throw core::Unauthorized("access token has a bad session version");
+  c.session_version = sv;
   return c;
 }
 

@@ -1,5 +1,6 @@
 // Access tokens: JWT signed with HS256 (libjwt). Claims: sub (user id),
-// name, role, iat, nbf, exp, iss "churnwatch", jti.
+// name, role, sv (the user's session version when issued), iat, nbf, exp,
+// iss "churnwatch", jti.
 #pragma once
 
 #include <array>
@@ -16,6 +17,9 @@ struct TokenClaims {
   std::string username;
   std::string role;
   std::int64_t expires_at = 0; // Unix seconds
+  // storage::User::session_version at issue; a token is only good while it
+  // matches (Accounts::authenticate). 0 for tokens without the claim.
+  std::int64_t session_version = 0;
 };
 
 class TokenSigner {
@@ -23,8 +27,8 @@ public:
   // `secret` must be at least 32 bytes. `ttl_seconds` is the access token
   // lifetime.
   TokenSigner(std::string secret, int ttl_seconds);
-  std::string issue(std::int64_t user_id, std::string_view username,
-                    std::string_view role) const;
+  std::string issue(std::int64_t user_id, std::string_view username, std::string_view role,
+                    std::int64_t session_version = 0) const;
   // Throws core::Unauthorized (with a reason) for a malformed token, another
   // algorithm than HS256, a bad signature, a token not yet valid or expired,
   // or one issued by someone else. Thread-safe. A token that verified once

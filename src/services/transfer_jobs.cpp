@@ -50,9 +50,10 @@ TransferJobs::TransferJobs(storage::Store &store, queue::JobQueue &jobs,
                            fs::path data_dir)
     : store_(store), jobs_(jobs), data_dir_(std::move(data_dir)) {}
 
-queue::Job TransferJobs::start_import(
-    std::string_view csv, storage::WriteMode mode, const std::string &source,
-    const std::optional<nlohmann::json> &schema, const JobRequest &request) {
+queue::Job TransferJobs::start_import(std::string_view csv, storage::WriteMode mode,
+                                      const std::string& source,
+                                      const std::optional<core::DatasetSchema>& schema,
+                                      const JobRequest& request) {
   const std::string id = queue::new_job_id();
   const fs::path dir = data_dir_ / "uploads";
   make_dir(dir);
@@ -68,7 +69,7 @@ queue::Job TransferJobs::start_import(
                             {"source", source},
                             {"path", fs::relative(path, data_dir_).string()},
                             {"bytes", csv.size()},
-                            {"schema", schema ? *schema : nlohmann::json()}};
+                            {"schema", schema ? nlohmann::json(*schema) : nlohmann::json()}};
   queue::Job job;
   try {
     job = jobs_.enqueue(kImportJobKind, payload,
@@ -118,7 +119,35 @@ fs::path TransferJobs::export_file(std::string_view job_id) {
   return path;
 }
 
+int TransferJobs::sweep_uploads() {
+  const fs::path dir = data_dir_ / "uploads";
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) return 0;
+  int removed = 0;
+  const auto now = fs::file_time_type::clock::now();
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    const fs::path& path = entry.path();
+    if (path.extension() != ".csv" || !entry.is_regular_file(ec)) continue;
+    std::optional<queue::Job> job;
+    try {
+      job = jobs_.get(path.stem().string());
+    } catch (const core::Error&) {
+      continue;  // the queue is unreachable: try again next time
+    }
+    bool ended = false;
+    if (!job) {
+      const auto written = fs::last_write_time(path, ec);
+      ended = !ec && now - written > std::chrono::minutes(1);
+    } else {
+      ended = job->state != queue::JobState::kQueued && job->state != queue::JobState::kRunning;
+    }
+    if (ended && fs::remove(path, ec)) ++removed;
+  }
+  return removed;
+}
+
 void TransferJobs::register_handlers(queue::WorkerPool &pool) {
+  sweep_uploads();
   pool.add(kImportJobKind,
            [this](const queue::Job &job, queue::JobContext &ctx) {
              return run_import(job, ctx);
@@ -143,7 +172,11 @@ nlohmann::json TransferJobs::run_import(const queue::Job &job,
   options.progress = [&ctx](double fraction, std::string_view message) {
     ctx.progress(fraction, message);
   };
+  sweep_uploads();
   ImportResult result;
+  // No attempt reads the file again after the last one, nor after a
+  // cancellation or an error that is not retried.
+  const bool last_attempt = job.attempts >= job.max_attempts;
   try {
     if (job.payload.contains("schema") && !job.payload["schema"].is_null()) {
       auto schema = job.payload["schema"].get<core::DatasetSchema>();
@@ -153,7 +186,15 @@ nlohmann::json TransferJobs::run_import(const queue::Job &job,
     result = import_csv(store_, in, options);
   } catch (const core::Invalid &) {
     in.close();
-    fs::remove(path, ec); // fails for good: no attempt will read it again
+    fs::remove(path, ec);
+    throw;
+  } catch (const queue::JobCancelled&) {
+    in.close();
+    fs::remove(path, ec);
+    throw;
+  } catch (...) {
+    in.close();
+    if (last_attempt) fs::remove(path, ec);
     throw;
   }
   in.close();

@@ -4,8 +4,12 @@
 // export_customers as the synchronous routes.
 //
 // Files: an upload is spooled to <data_dir>/uploads/<job id>.csv before the
-// job is visible to workers and removed once the import succeeded or failed
-// for good; an export is written to <data_dir>/exports/<job id>.<csv|jsonl>.
+// job is visible to workers and removed once the import succeeded, failed
+// for good or was cancelled. An upload whose job ended without its handler
+// finishing (the worker died on the last attempt, the job was cancelled
+// while queued) is removed by sweep_uploads, which every import job and
+// register_handlers run. An export is written to
+// <data_dir>/exports/<job id>.<csv|jsonl>.
 #pragma once
 
 #include <filesystem>
@@ -38,11 +42,10 @@ public:
                std::filesystem::path data_dir);
 
   // Spools `csv` and enqueues its import. `schema` (validated by the caller)
-  // replaces the stored one as in ImportOptions::schema.
-  queue::Job start_import(std::string_view csv, storage::WriteMode mode,
-                          const std::string &source,
-                          const std::optional<nlohmann::json> &schema,
-                          const JobRequest &request);
+  // replaces the stored one as in ImportOptions::schema; the job carries it
+  // as this service writes it, never as the client sent it.
+  queue::Job start_import(std::string_view csv, storage::WriteMode mode, const std::string& source,
+                          const std::optional<core::DatasetSchema>& schema, const JobRequest& request);
   // Enqueues an export of the customers matching `filters` (query
   // parameters as parse_customer_query reads them; checked now, and again
   // against the schema current when the job runs).
@@ -53,10 +56,15 @@ public:
   // not an export or its file is gone; Conflict when it has not succeeded.
   std::filesystem::path export_file(std::string_view job_id);
 
-  // Registers the "import" and "export" handlers.
+  // Registers the "import" and "export" handlers; sweeps the uploads.
   void register_handlers(queue::WorkerPool &pool);
 
-private:
+  // Removes uploads whose job has ended (succeeded, failed, dead,
+  // cancelled) or is unknown to the queue (and older than a minute, so an
+  // upload whose job is being enqueued stays). Returns how many.
+  int sweep_uploads();
+
+ private:
   nlohmann::json run_import(const queue::Job &job, queue::JobContext &ctx);
   nlohmann::json run_export(const queue::Job &job, queue::JobContext &ctx);
 

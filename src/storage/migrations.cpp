@@ -203,6 +203,12 @@ std::vector<std::string> step6_lifecycle(const SqlDialect&) {
   };
 }
 
+// Every access token carries its user's session version; bumping it ends
+// them all (services/accounts.cpp).
+std::vector<std::string> step7_session_version(const SqlDialect& d) {
+  return {"ALTER TABLE users ADD COLUMN session_version " + d.int64_type() + " NOT NULL DEFAULT 0"};
+}
+
 // Append new steps here; never edit or reorder a released one.
 const Migration kMigrations[] = {
     {1, "customers, dataset_schema, users, settings", step1_core_tables},
@@ -211,11 +217,14 @@ const Migration kMigrations[] = {
     {4, "models.source", step4_model_source},
     {5, "alert_rules, alert_events", step5_alerts},
     {6, "customer lifecycle: departed_at, departure_known_at, risk_history.run_id", step6_lifecycle},
+    {7, "users.session_version", step7_session_version},
 };
 
 }  // namespace
 
 int latest_migration_version() { return kMigrations[std::size(kMigrations) - 1].version; }
+
+int migration_count() { return static_cast<int>(std::size(kMigrations)); }
 
 int applied_migration_version(soci::session& sql) {
   try {
@@ -227,6 +236,20 @@ int applied_migration_version(soci::session& sql) {
     rethrow_as_store_error("reading the schema version");
   }
 }
+
+namespace {
+
+bool migration_applied(soci::session& sql, int version) {
+  try {
+    int n = 0;
+    sql << "SELECT COUNT(*) FROM schema_migrations WHERE version = :p1", soci::use(version), soci::into(n);
+    return n > 0;
+  } catch (...) {
+    rethrow_as_store_error("reading the applied migrations");
+  }
+}
+
+}  // namespace
 
 void apply_migrations(soci::session& sql, const SqlDialect& dialect) {
   try {
@@ -244,12 +267,12 @@ void apply_migrations(soci::session& sql, const SqlDialect& dialect) {
   for (const Migration& m : kMigrations) {
     // Checked again inside the transaction: another process opening the same
     // database may have applied the step meanwhile.
-    if (applied_migration_version(sql) >= m.version) continue;
+    if (migration_applied(sql, m.version)) continue;
     try {
       sql << dialect.begin_write();
       try {
         if (const std::string lock = dialect.write_lock(); !lock.empty()) sql << lock;
-        if (applied_migration_version(sql) < m.version) {
+        if (!migration_applied(sql, m.version)) {
           for (const std::string& stmt : m.statements(dialect)) sql << stmt;
           std::string description = m.description;
           std::string now = core::now_iso8601();

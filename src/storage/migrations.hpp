@@ -14,6 +14,10 @@ namespace churnwatch::storage {
 
 // The highest step number this build knows.
 int latest_migration_version();
+// How many steps this build knows. Numbers are not always consecutive (two
+// branches may each add a step), so each step is looked up by its number,
+// and a step with a lower number than the highest applied one still runs.
+int migration_count();
 
 // The highest step applied to the database behind `sql` (0 when none).
 int applied_migration_version(soci::session& sql);

@@ -13,13 +13,14 @@ namespace churnwatch::storage {
 namespace {
 
 const char* const kUserColumns =
-    "id, username, password_hash, role, active, created_at, updated_at";
+    "id, username, password_hash, role, active, created_at, updated_at, session_version";
 
 struct UserRow {
   long long id = 0;
   std::string username, password_hash, role;
   int active = 1;
   std::string created_at, updated_at;
+  long long session_version = 0;
 
   void bind(soci::statement& st) {
     st.exchange(soci::into(id));
@@ -29,9 +30,10 @@ struct UserRow {
     st.exchange(soci::into(active));
     st.exchange(soci::into(created_at));
     st.exchange(soci::into(updated_at));
+    st.exchange(soci::into(session_version));
   }
   User to_user() const {
-    return User{id, username, password_hash, role, active != 0, created_at, updated_at};
+    return User{id, username, password_hash, role, active != 0, created_at, updated_at, session_version};
   }
 };
 
@@ -311,6 +313,24 @@ User SqlStore::update_user(const User& u) {
   auto stored = find_user_by_id(u.id);
   if (!stored) throw core::NotFound("no user with id " + std::to_string(u.id));
   return *stored;
+}
+
+std::int64_t SqlStore::bump_session_version(std::int64_t user_id) {
+  long long id = user_id;
+  long long version = 0;
+  try {
+    auto sql = readers_->borrow();
+    soci::indicator ind = soci::i_null;
+    *sql << "UPDATE users SET session_version = session_version + 1 WHERE id = :p1 RETURNING session_version",
+        soci::use(id), soci::into(version, ind);
+    if (!sql->got_data() || ind != soci::i_ok)
+      throw core::NotFound("no user with id " + std::to_string(user_id));
+  } catch (const core::NotFound&) {
+    throw;
+  } catch (...) {
+    rethrow_as_store_error("ending a user's sessions");
+  }
+  return version;
 }
 
 std::optional<std::string> SqlStore::get_setting(std::string_view key) {

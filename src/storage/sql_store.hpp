@@ -39,6 +39,7 @@ class SqlStore : public Store {
   std::vector<User> list_users() override;
   User create_user(const User& u) override;
   User update_user(const User& u) override;
+  std::int64_t bump_session_version(std::int64_t user_id) override;
 
   std::optional<std::string> get_setting(std::string_view key) override;
   void put_setting(std::string_view key, std::string_view value) override;

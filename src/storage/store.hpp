@@ -104,6 +104,9 @@ struct User {
   bool active = true;
   std::string created_at;
   std::string updated_at;
+  // Carried in every access token issued to the user; bumping it ends every
+  // token issued before (sign-out, password change or reset, deactivation).
+  std::int64_t session_version = 0;
 };
 
 // One refresh token. The token itself is never stored, only its SHA-256.
@@ -319,8 +322,12 @@ class Store {
   virtual std::vector<User> list_users() = 0;
   // Throws Conflict when the username is taken. Returns the stored user.
   virtual User create_user(const User& u) = 0;
-  // Updates role, active, password_hash of the user with u.id; NotFound if none.
+  // Updates role, active, password_hash of the user with u.id (never
+  // session_version); NotFound if none.
   virtual User update_user(const User& u) = 0;
+  // Adds one to the user's session_version in one statement (so concurrent
+  // changes never lose a bump) and returns the new value; NotFound if none.
+  virtual std::int64_t bump_session_version(std::int64_t user_id) = 0;
 
   // --- settings (small key/value pairs the product keeps) -----------------
   virtual std::optional<std::string> get_setting(std::string_view key) = 0;

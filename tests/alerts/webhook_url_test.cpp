@@ -66,6 +66,10 @@ TEST(WebhookUrl, RejectsAnythingElse) {
   EXPECT_NE(rejection(""), "accepted");
   EXPECT_NE(rejection("ftp://discord.com" + path), "accepted");
   EXPECT_NE(rejection("https://127.0.0.1:9" + path).find("not an allowed"), std::string::npos);
+  // Discord's hosts only on Discord's port.
+  EXPECT_NE(rejection("https://discord.com:8443" + path).find("not an allowed"), std::string::npos);
+  EXPECT_NE(rejection("https://discord.com:25" + path).find("not an allowed"), std::string::npos);
+  EXPECT_EQ(rejection("https://discord.com:443" + path), "accepted");
 }
 
 TEST(WebhookUrl, LoopbackNeedsTheAllowListAndOnlyLoopbackMayUseHttp) {
@@ -87,7 +91,7 @@ TEST(WebhookUrl, AllowListWidensFromTheEnvironment) {
   const auto p = WebhookUrlPolicy::from_env();
   ::unsetenv(std::string(kAllowHostsEnv).c_str());
   EXPECT_EQ(p.allowed_hosts.size(), 6u);
-  EXPECT_EQ(p.allowed_hosts[0], "discord.com");
+  EXPECT_EQ(p.allowed_hosts[0], "discord.com:443");
   EXPECT_EQ(p.allowed_hosts[4], "127.0.0.1");
   EXPECT_EQ(p.allowed_hosts[5], "relay.internal:8443");
   EXPECT_EQ(WebhookUrlPolicy::from_env().allowed_hosts.size(), 4u);

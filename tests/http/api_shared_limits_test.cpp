@@ -1,7 +1,9 @@
 // The API on Redis, seen from a client: two servers sharing one Redis hold one
 // rate limit between them (429 + Retry-After once their combined requests
-// pass it), the API keeps answering while Redis is down (the limiter falls back
-// to per-process buckets), and /readyz and /metrics report the Redis job queue.
+// pass it) and count sign-in failures together (a lockout earned on one holds
+// on the other, and an admin lifts it for both), the API keeps answering while
+// Redis is down (the limiter falls back to per-process buckets), and /readyz
+// and /metrics report the Redis job queue.
 #include <gtest/gtest.h>
 
 #include <memory>
@@ -9,6 +11,7 @@
 #include "cache/redis_test_support.hpp"
 #include "http/api/security.hpp"
 #include "http/api_harness.hpp"
+#include "services/redis_lockout_counters.hpp"
 #include "services/redis_rate_limiter.hpp"
 
 namespace churnwatch {
@@ -25,6 +28,13 @@ http::SecurityOptions limits() {
   http::SecurityOptions o;
   o.requests_per_minute_per_ip = kPerMinute;
   o.trusted_proxies = {"127.0.0.1"};  // the tests' own peer, so X-Forwarded-For names the client
+  return o;
+}
+
+http::SecurityOptions limits_without_rate() {
+  http::SecurityOptions o;
+  o.requests_per_minute_per_ip = 0;
+  o.trusted_proxies = {"127.0.0.1"};
   return o;
 }
 
@@ -106,6 +116,45 @@ TEST(ApiOnRedis, TheApiKeepsAnsweringWhileRedisIsDown) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   EXPECT_FALSE(server.limiter.degraded()) << "limits are shared through Redis again";
+}
+
+TEST(ApiOnRedis, TwoServersCountSignInFailuresTogether) {
+  const std::string url = testing::test_redis_url();
+  if (url.empty()) GTEST_SKIP() << testing::kNoRedis;
+  const std::string prefix = testing::unique_prefix("api-lockout");
+  // Two servers sharing one Redis, as a fleet (each harness has its own database).
+  struct Server {
+    services::InProcessRateLimiter limiter;
+    std::unique_ptr<http::ApiSecurity> security;
+  };
+  Server a, b;
+  auto counters = [&] { return std::make_shared<services::RedisLockoutCounters>(redis_client(url, prefix)); };
+  ApiHarness one([&](http::ApiContext& ctx, http::ServerOptions&) {
+    a.security = std::make_unique<http::ApiSecurity>(limits_without_rate(), a.limiter, nullptr, counters());
+    ctx.security = a.security.get();
+  });
+  ApiHarness two([&](http::ApiContext& ctx, http::ServerOptions&) {
+    b.security = std::make_unique<http::ApiSecurity>(limits_without_rate(), b.limiter, nullptr, counters());
+    ctx.security = b.security.get();
+  });
+  auto login = [](ApiHarness& api, const std::string& address, const std::string& password) {
+    TestClient c(api.port());
+    return c.request("POST", "/api/v1/auth/login",
+                     nlohmann::json{{"username", "viewer-user"}, {"password", password}}.dump(),
+                     {{"X-Forwarded-For", address}, {"Content-Type", "application/json"}});
+  };
+  // Five wrong guesses spread over both servers: each saw fewer than five.
+  for (int i = 0; i < 5; ++i)
+    EXPECT_EQ(login(i % 2 ? two : one, "203.0.113.60", "wrong-" + std::to_string(i)).status, 401) << i;
+  for (auto* api : {&one, &two}) {
+    auto locked = login(*api, "203.0.113.60", "password-viewer");
+    EXPECT_EQ(locked.status, 429) << "the combined failures passed the limit";
+    EXPECT_GE(std::stoi(locked.header("retry-after")), 50);
+  }
+  EXPECT_EQ(login(two, "203.0.113.61", "password-viewer").status, 200) << "the user at another address";
+  // Lifted on one server, lifted on both.
+  EXPECT_EQ(a.security->clear_lockout(std::string("viewer-user"), std::nullopt), 1);
+  EXPECT_EQ(login(two, "203.0.113.60", "password-viewer").status, 200);
 }
 
 TEST(ApiOnRedis, ReadinessAndMetricsReportTheRedisQueue) {

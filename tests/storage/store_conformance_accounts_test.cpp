@@ -60,6 +60,28 @@ TEST_P(StoreConformance, UpdatingAMissingUserIsNotFound) {
                core::NotFound);
 }
 
+TEST_P(StoreConformance, SessionVersionsOnlyGrowAndSurviveOtherUpdates) {
+  User ada = store().create_user({0, "ada", "hash-a", "admin", true, "", ""});
+  User bob = store().create_user({0, "bob", "hash-b", "viewer", true, "", ""});
+  EXPECT_EQ(store().find_user_by_id(ada.id)->session_version, 0);
+  EXPECT_EQ(store().bump_session_version(ada.id), 1);
+  EXPECT_EQ(store().bump_session_version(ada.id), 2);
+  EXPECT_EQ(store().find_user("ada")->session_version, 2);
+  EXPECT_EQ(store().find_user_by_id(bob.id)->session_version, 0);
+  // An update written from an older read never takes the version back.
+  ada.role = "analyst";
+  EXPECT_EQ(store().update_user(ada).session_version, 2);
+  // Concurrent bumps are never lost.
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&] {
+      for (int i = 0; i < 10; ++i) store().bump_session_version(bob.id);
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(store().find_user_by_id(bob.id)->session_version, 40);
+  EXPECT_THROW(store().bump_session_version(ada.id + bob.id + 100), core::NotFound);
+}
+
 TEST_P(StoreConformance, SettingsAreUpserted) {
   EXPECT_FALSE(store().get_setting("jwt.secret").has_value());
   store().put_setting("jwt.secret", "s1");

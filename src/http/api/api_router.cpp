@@ -17,37 +17,37 @@ std::string_view bearer_token(const Request& req) {
 
 }  // namespace
 
-void ApiRouter::public_route(std::string method, std::string pattern, Handler handler) {
+void ApiRouter::public_route(std::string method, std::string pattern, Handler handler, BodyLimit body) {
   table_.push_back({method, pattern, std::nullopt});
+  Admission admit;
   // Probes (/healthz, /readyz) stay unlimited: an orchestrator must always reach them.
-  if (security_ && pattern.rfind("/api/", 0) == 0) {
-    handler = [security = security_, handler = std::move(handler)](Request& req) {
-      security->limit_address(req);
-      return handler(req);
-    };
-  }
-  router_.add(std::move(method), std::move(pattern), std::move(handler));
+  if (security_ && pattern.rfind("/api/", 0) == 0)
+    admit = [security = security_](Request& req) { security->limit_address(req); };
+  router_.add(std::move(method), std::move(pattern), std::move(handler), std::move(admit), body);
 }
 
-void ApiRouter::route(std::string method, std::string pattern, services::AccessLevel level,
-                      Handler handler) {
+void ApiRouter::route(std::string method, std::string pattern, services::AccessLevel level, Handler handler,
+                      BodyLimit body) {
   table_.push_back({method, pattern, level});
   std::string action = audit_action(method, pattern);
-  router_.add(std::move(method), std::move(pattern),
-              [&accounts = accounts_, security = security_, level, action = std::move(action),
-               handler = std::move(handler)](Request& req) {
-                if (security) security->limit_address(req);
-                auto who = accounts.authenticate(bearer_token(req));
-                if (security) security->limit_user(who.user_id);
-                req.user_id = who.user_id;
-                req.username = who.username;
-                req.role = std::string(services::to_string(who.level));
-                services::require(who, level);
-                Response res = handler(req);
-                if (security && req.method != "GET" && req.method != "HEAD" && res.status < 400)
-                  security->audit(req, action, req.path, {{"status", res.status}});
-                return res;
-              });
+  auto admit = [&accounts = accounts_, security = security_, level](Request& req) {
+    if (security) security->limit_address(req);
+    auto who = accounts.authenticate(bearer_token(req));
+    if (security) security->limit_user(who.user_id);
+    req.user_id = who.user_id;
+    req.username = who.username;
+    req.role = std::string(services::to_string(who.level));
+    services::require(who, level);
+  };
+  router_.add(
+      std::move(method), std::move(pattern),
+      [security = security_, action = std::move(action), handler = std::move(handler)](Request& req) {
+        Response res = handler(req);
+        if (security && req.method != "GET" && req.method != "HEAD" && res.status < 400)
+          security->audit(req, action, req.path, {{"status", res.status}});
+        return res;
+      },
+      std::move(admit), body);
 }
 
 services::Principal principal_of(const Request& req) {

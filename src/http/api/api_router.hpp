@@ -28,8 +28,13 @@ class ApiRouter {
   ApiRouter(Router& router, services::Accounts& accounts, ApiSecurity* security = nullptr)
       : router_(router), accounts_(accounts), security_(security) {}
 
-  void public_route(std::string method, std::string pattern, Handler handler);
-  void route(std::string method, std::string pattern, services::AccessLevel level, Handler handler);
+  // `body`: how much body the route reads (the server's small default unless
+  // said otherwise). A guarded route's token, user limit and role are
+  // checked before a body is read, so only a signed-in user with the role
+  // gets a large body read.
+  void public_route(std::string method, std::string pattern, Handler handler, BodyLimit body = {});
+  void route(std::string method, std::string pattern, services::AccessLevel level, Handler handler,
+             BodyLimit body = {});
 
   const std::vector<RouteAccess>& access_table() const { return table_; }
   ApiSecurity* security() const { return security_; }

@@ -107,7 +107,7 @@ void add_session_routes(ApiRouter &api, ApiContext &ctx) {
       throw;
     }
     if (security) {
-      security->login_succeeded(username);
+      security->login_succeeded(req, username);
       req.user_id = result.user.id;
       req.username = result.user.username;
       security->audit(req, "auth.login", "user:" + std::to_string(result.user.id));
@@ -142,14 +142,44 @@ void add_session_routes(ApiRouter &api, ApiContext &ctx) {
     return json_response(200, services::user_to_json(ctx.accounts.get_user(req.user_id)));
   });
 
-  api.route("POST", "/api/v1/auth/password", AccessLevel::kViewer, [&ctx](Request &req) {
+  // The current password is a secret a stolen access token does not reveal:
+  // wrong guesses are limited and locked out as sign-ins are.
+  api.route("POST", "/api/v1/auth/password", AccessLevel::kViewer, [&ctx, security](Request& req) {
     auto body = parse_json_body(req);
-    ctx.accounts.change_password(req.user_id, required_string(body, "current_password"),
-                                 required_string(body, "new_password"));
+    const auto current = required_string(body, "current_password");
+    const auto next = required_string(body, "new_password");
+    if (security) security->before_login(req, req.username);
+    try {
+      ctx.accounts.change_password(req.user_id, current, next);
+    } catch (const core::Forbidden&) {
+      if (security) {
+        security->login_failed(req, req.username);
+        security->audit(req, "auth.password_failed");
+      }
+      throw;
+    }
+    if (security) security->login_succeeded(req, req.username);
     Response res;
     res.status = 204;
     res.content_type.clear();
     return res;
+  });
+}
+
+// Admins lift sign-in locks: ?username= (every address of that account),
+// ?address= (the address's own lock), or both (that one pair).
+void add_lockout_routes(ApiRouter& api) {
+  ApiSecurity* security = api.security();
+  api.route("DELETE", "/api/v1/auth/lockouts", AccessLevel::kAdmin, [security](Request& req) {
+    if (!security) throw core::Unavailable("sign-in lockouts are not enabled on this server");
+    auto username = req.query_param("username");
+    auto address = req.query_param("address");
+    if (username && username->empty()) username.reset();
+    if (address && address->empty()) address.reset();
+    const int cleared = security->clear_lockout(username, address);
+    return json_response(200, {{"cleared", cleared},
+                               {"username", username ? nlohmann::json(*username) : nlohmann::json(nullptr)},
+                               {"address", address ? nlohmann::json(*address) : nlohmann::json(nullptr)}});
   });
 }
 
@@ -163,7 +193,7 @@ void add_user_routes(ApiRouter &api, ApiContext &ctx) {
   api.route("POST", "/api/v1/users", AccessLevel::kAdmin, [&ctx](Request &req) {
     auto body = parse_json_body(req);
     auto u = ctx.accounts.create_user(required_string(body, "username"), required_string(body, "password"),
-                                      body.value("role", std::string("viewer")));
+                                      body.contains("role") ? required_string(body, "role") : "viewer");
     auto r = json_response(201, services::user_to_json(u));
     r.set_header("Location", "/api/v1/users/" + std::to_string(u.id));
     return r;
@@ -199,6 +229,7 @@ void add_user_routes(ApiRouter &api, ApiContext &ctx) {
 
 void add_auth_routes(ApiRouter &api, ApiContext &ctx) {
   add_session_routes(api, ctx);
+  add_lockout_routes(api);
   add_user_routes(api, ctx);
 }
 

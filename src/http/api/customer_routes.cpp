@@ -35,12 +35,15 @@ void add_customer_routes(ApiRouter& api, ApiContext& ctx) {
     return r;
   });
 
-  api.route("POST", "/api/v1/customers/bulk", AccessLevel::kAnalyst, [&ctx](Request& req) {
-    auto result = ctx.customers.bulk(parse_json_body(req));
-    return json_response(200, {{"created", result.created},
-                               {"updated", result.updated},
-                               {"deleted", result.deleted}});
-  });
+  // Up to kMaxBulkItems customers: more than the small default body.
+  api.route(
+      "POST", "/api/v1/customers/bulk", AccessLevel::kAnalyst,
+      [&ctx](Request& req) {
+        auto result = ctx.customers.bulk(parse_json_body(req));
+        return json_response(
+            200, {{"created", result.created}, {"updated", result.updated}, {"deleted", result.deleted}});
+      },
+      BodyLimit{kBulkBodyBytes});
 
   api.route("GET", "/api/v1/customers/{id}", AccessLevel::kViewer, [&ctx](Request& req) {
     return json_response(200, core::customer_to_json(ctx.customers.get(req.param("id"))));

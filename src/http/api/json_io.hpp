@@ -2,23 +2,19 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
-
+#include "core/json_guard.hpp"
 #include "http/message.hpp"
 
 namespace churnwatch::http {
 
-constexpr int kMaxJsonDepth = 32;
-// Longest string value or member name, in bytes: far beyond any attribute,
-// short enough that a handler never copies megabytes per field.
-constexpr std::size_t kMaxJsonStringBytes = 64 << 10;
-// Most members of one object (a customer's attributes, a schema's fields).
-constexpr std::size_t kMaxJsonObjectMembers = 1000;
+// The body limit of the bulk customer route (services::kMaxBulkItems
+// customers); other JSON routes take the server's small default.
+constexpr std::size_t kBulkBodyBytes = 32 << 20;
 
-// Parses the body as JSON. Throws Invalid when the content type is not JSON,
-// nesting is deeper than kMaxJsonDepth, a string or name is longer than
-// kMaxJsonStringBytes or an object has more than kMaxJsonObjectMembers
-// members or a number does not fit a double (1e400); nlohmann's parse_error
-// (mapped to 400 invalid-json) when it is malformed.
+// Parses the body as JSON through core::parse_untrusted_json (depth,
+// string, member and number limits; see core/json_guard.hpp). Throws
+// Invalid when the content type is not JSON or a limit is passed;
+// nlohmann's parse_error (mapped to 400 invalid-json) when it is malformed.
 nlohmann::json parse_json_body(const Request& req);
 
 Response json_response(int status, const nlohmann::json& body);

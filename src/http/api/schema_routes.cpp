@@ -18,10 +18,14 @@ void add_schema_routes(ApiRouter& api, ApiContext& ctx) {
     return json_response(200, ctx.schema.replace(std::move(schema)));
   });
 
-  api.route("POST", "/api/v1/schema/infer", AccessLevel::kAnalyst, [&ctx](Request& req) {
-    std::istringstream in(csv_upload(req).csv);
-    return json_response(200, ctx.schema.preview(in));
-  });
+  // The UI sends the first MiB of a file; the limit leaves room for that.
+  api.route(
+      "POST", "/api/v1/schema/infer", AccessLevel::kAnalyst,
+      [&ctx](Request& req) {
+        std::istringstream in(std::string(csv_upload(req).csv));
+        return json_response(200, ctx.schema.preview(in));
+      },
+      BodyLimit{4 << 20});
 }
 
 }  // namespace churnwatch::http

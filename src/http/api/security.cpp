@@ -71,6 +71,10 @@ std::vector<std::string> parse_address_list(std::string_view text) {
   return out;
 }
 
+bool is_listed_address(std::string_view address, const std::vector<std::string>& list) {
+  return is_trusted(address, list);
+}
+
 std::string client_address(const Request &req, const std::vector<std::string> &trusted_proxies) {
   if (trusted_proxies.empty() || !is_trusted(req.remote_ip, trusted_proxies)) return req.remote_ip;
   std::string_view forwarded = req.header("x-forwarded-for");
@@ -87,8 +91,12 @@ std::string client_address(const Request &req, const std::vector<std::string> &t
   return req.remote_ip;
 }
 
-ApiSecurity::ApiSecurity(SecurityOptions options, services::RateLimiter &limiter, services::Audit *audit)
-    : options_(std::move(options)), limiter_(limiter), guard_(options_.lockout), audit_(audit) {}
+ApiSecurity::ApiSecurity(SecurityOptions options, services::RateLimiter& limiter, services::Audit* audit,
+                         std::shared_ptr<services::LockoutCounters> lockout_counters)
+    : options_(std::move(options)),
+      limiter_(limiter),
+      guard_(options_.lockout, std::move(lockout_counters)),
+      audit_(audit) {}
 
 std::string ApiSecurity::client_address(const Request &req) const {
   return http::client_address(req, options_.trusted_proxies);
@@ -118,18 +126,68 @@ void ApiSecurity::login_failed(const Request &req, std::string_view username) {
   guard_.record_failure(username, client_address(req));
 }
 
-void ApiSecurity::login_succeeded(std::string_view username) { guard_.record_success(username); }
+void ApiSecurity::login_succeeded(const Request& req, std::string_view username) {
+  guard_.record_success(username, client_address(req));
+}
+
+int ApiSecurity::clear_lockout(const std::optional<std::string>& username,
+                               const std::optional<std::string>& address) {
+  return guard_.clear(username, address);
+}
+
+std::vector<std::string> own_origins(std::string_view public_url, std::string_view listen_host,
+                                     unsigned short port, bool tls) {
+  auto origin = [](std::string scheme, std::string host, unsigned short p) {
+    const bool default_port = (scheme == "http" && p == 80) || (scheme == "https" && p == 443);
+    if (host.find(':') != std::string::npos && host.front() != '[') host = "[" + host + "]";
+    return scheme + "://" + core::ascii_lower(host) + (default_port ? "" : ":" + std::to_string(p));
+  };
+  if (!public_url.empty()) {
+    const std::string url = core::ascii_lower(core::trim(public_url));
+    const auto colon = url.find("://");
+    const std::string scheme = colon == std::string::npos ? "" : url.substr(0, colon);
+    std::string authority = colon == std::string::npos ? "" : url.substr(colon + 3);
+    authority = authority.substr(0, authority.find_first_of("/?#"));
+    const bool bad = (scheme != "http" && scheme != "https") || authority.empty() ||
+                     authority.find('@') != std::string::npos;
+    if (bad)
+      throw core::Invalid(
+          "'" + std::string(public_url) + "' is not an http(s) URL",
+          {{"CHURNWATCH_PUBLIC_URL", "the address users open the UI at, like https://churn.example.com"}});
+    // The authority as a browser sends it in Origin: without a default port.
+    const auto port_at = authority.rfind(':');
+    if (port_at != std::string::npos && authority.find(']', port_at) == std::string::npos) {
+      const std::string digits = authority.substr(port_at + 1);
+      if (digits == (scheme == "http" ? "80" : "443")) authority.erase(port_at);
+    }
+    return {scheme + "://" + authority};
+  }
+  const std::string scheme = tls ? "https" : "http";
+  std::string host(listen_host);
+  if (host == "0.0.0.0" || host == "::") host = "127.0.0.1";
+  std::vector<std::string> out{origin(scheme, host, port)};
+  boost::system::error_code ec;
+  const auto address = ip::make_address(host, ec);
+  if (!ec && address.is_loopback()) out.push_back(origin(scheme, "localhost", port));
+  return out;
+}
 
 void require_same_origin(const Request &req, const std::vector<std::string> &allowed_origins) {
   const std::string_view origin = req.header("origin");
   if (origin.empty())
     throw core::Forbidden("a request that uses the session cookie must carry an Origin header");
-  const std::string_view host = req.header("host");
-  if (!host.empty() && (origin == "http://" + std::string(host) || origin == "https://" + std::string(host)))
-    return;
   for (const auto &allowed : allowed_origins)
-    if (origin == allowed) return;
-  throw core::Forbidden("the Origin '" + std::string(origin) + "' may not use the session cookie");
+    if (core::iequals(origin, allowed)) return;
+  throw core::Forbidden(
+      "the Origin '" + std::string(origin) +
+      "' may not use the session cookie (set CHURNWATCH_PUBLIC_URL to the address the UI is "
+      "opened at)");
+}
+
+void ApiSecurity::require_same_origin(const Request& req) const {
+  std::vector<std::string> allowed = options_.public_origins;
+  allowed.insert(allowed.end(), options_.allowed_origins.begin(), options_.allowed_origins.end());
+  http::require_same_origin(req, allowed);
 }
 
 void ApiSecurity::audit(const Request &req, std::string_view action, std::string_view target,

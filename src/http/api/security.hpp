@@ -6,6 +6,8 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,6 +27,10 @@ struct SecurityOptions {
   // is believed.
   std::vector<std::string> trusted_proxies;
   services::LockoutOptions lockout;
+  // The server's own origins, as a browser sends them in Origin: that of
+  // CHURNWATCH_PUBLIC_URL, or of the listen address (see own_origins()).
+  // Never taken from the request's Host, which the client chooses.
+  std::vector<std::string> public_origins;
   // Origins besides the server's own that may use the refresh cookie
   // (normally the CORS origins).
   std::vector<std::string> allowed_origins;
@@ -36,33 +42,49 @@ struct SecurityOptions {
 // bad entry.
 std::vector<std::string> parse_address_list(std::string_view text);
 
+// Whether `address` is one of `list` (addresses or CIDR blocks, as
+// parse_address_list returns them).
+bool is_listed_address(std::string_view address, const std::vector<std::string>& list);
+
 // The client address of `req`: the peer, or, when the peer is a trusted
 // proxy, the right-most X-Forwarded-For entry that is not itself trusted.
 std::string client_address(const Request &req, const std::vector<std::string> &trusted_proxies);
 
-// Forbidden unless the request's Origin is the server's own (scheme and
-// Host) or one of `allowed`: what keeps a cookie-authenticated request from
-// being forged by another site.
+// The origins a browser shows for this server: scheme://host[:port] of
+// `public_url` (lower-cased, default port left out) when it is set, else of
+// the listen address (and http(s)://localhost:<port> beside a loopback
+// one). Throws Invalid naming CHURNWATCH_PUBLIC_URL when it is not an
+// http(s) URL.
+std::vector<std::string> own_origins(std::string_view public_url, std::string_view listen_host,
+                                     unsigned short port, bool tls);
+
+// Forbidden unless the request's Origin is one of `allowed` (the server's
+// own origins and the configured ones): what keeps a cookie-authenticated
+// request from being forged by another site.
 void require_same_origin(const Request &req, const std::vector<std::string> &allowed);
 
 class ApiSecurity {
  public:
   // With `audit`, sign-ins and every successful change through the API are
-  // recorded.
-  ApiSecurity(SecurityOptions options, services::RateLimiter &limiter, services::Audit *audit = nullptr);
+  // recorded. `lockout_counters`: where sign-in failures are counted (Redis
+  // in a fleet); null: in this process.
+  ApiSecurity(SecurityOptions options, services::RateLimiter& limiter, services::Audit* audit = nullptr,
+              std::shared_ptr<services::LockoutCounters> lockout_counters = nullptr);
 
   std::string client_address(const Request &req) const;
   // Each throws core::RateLimited (429 with Retry-After) when over the limit.
   void limit_address(const Request &req);
   void limit_user(std::int64_t user_id);
-  // The sign-in route's own, stricter per-address bucket, then the lockout.
+  // The sign-in route's own, stricter per-address bucket, then the lockout
+  // (services/login_guard.hpp). The password change's check of the current
+  // password goes through the same three calls.
   void before_login(const Request &req, std::string_view username);
   void login_failed(const Request &req, std::string_view username);
-  void login_succeeded(std::string_view username);
+  void login_succeeded(const Request& req, std::string_view username);
+  // Admins: see services::LoginGuard::clear.
+  int clear_lockout(const std::optional<std::string>& username, const std::optional<std::string>& address);
 
-  void require_same_origin(const Request &req) const {
-    http::require_same_origin(req, options_.allowed_origins);
-  }
+  void require_same_origin(const Request& req) const;
 
   // Records an audit entry for `req` (the signed-in user, or `actor_name`
   // when nobody is, and the client address). No-op without an Audit.
