@@ -5,6 +5,17 @@
 // a large limit (imports) reads to a file, for signed-in analysts only; and
 // connections are capped per client address and in total.
 #include <gtest/gtest.h>
+
+#if defined(__SANITIZE_ADDRESS__)
+#define CHURNWATCH_UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define CHURNWATCH_UNDER_ASAN 1
+#endif
+#endif
+#ifndef CHURNWATCH_UNDER_ASAN
+#define CHURNWATCH_UNDER_ASAN 0
+#endif
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -157,7 +168,12 @@ TEST_F(BodyLimitsTest, TwentyParallelUnauthenticated200MiBBodiesAreRefusedEarly)
         << i;
     EXPECT_LT(results[i].body_bytes_sent, 32 * kMiB) << i << " was read much further than its limit";
   }
+#if !CHURNWATCH_UNDER_ASAN
+  // Under AddressSanitizer resident memory says nothing about the server:
+  // its allocator keeps freed buffers in quarantine (up to 256 MB) and maps
+  // shadow memory, so the bound is checked on the release build only.
   EXPECT_LT(peak.load() * 1.048576, 300.0);
+#endif
   EXPECT_EQ(api_->call("", "GET", "/healthz").status, 200);
 }
 
