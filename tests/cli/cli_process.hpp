@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <fstream>
 #include <optional>
+#include <regex>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -48,6 +49,13 @@ inline pid_t spawn_cli(const std::vector<std::string>& args, const std::filesyst
     std::_Exit(127);
   }
   return pid;
+}
+
+// The number printed right after `pattern` (a regex) in `text`; -1 when none.
+inline std::int64_t number_after(const std::string& text, const std::string& pattern) {
+  std::smatch m;
+  if (!std::regex_search(text, m, std::regex(pattern + " ([0-9]+)"))) return -1;
+  return std::stoll(m[1]);
 }
 
 struct CliResult {

@@ -17,13 +17,8 @@ namespace churnwatch {
 namespace {
 
 namespace fs = std::filesystem;
+using test_support::number_after;
 using test_support::run_cli;
-
-std::int64_t number_after(const std::string& text, const std::string& pattern) {
-  std::smatch m;
-  if (!std::regex_search(text, m, std::regex(pattern + " ([0-9]+)"))) return -1;
-  return std::stoll(m[1]);
-}
 
 class LifecycleCommandTest : public ::testing::Test {
  protected:

@@ -21,6 +21,7 @@ namespace {
 using alerts::testing::DiscordStandin;
 using test_support::CliEnv;
 using test_support::CliResult;
+using test_support::number_after;
 using test_support::run_cli;
 namespace fs = std::filesystem;
 
@@ -94,11 +95,6 @@ class MonitorCommandTest : public ::testing::Test {
   CliResult monitor() {
     return run_cli({"monitor", "--data-dir", dir_.string(), "--deliver-seconds", "60"}, dir_ / "monitor.log",
                    env());
-  }
-  static std::int64_t number_after(const std::string& text, const std::string& pattern) {
-    std::smatch m;
-    if (!std::regex_search(text, m, std::regex(pattern + " ([0-9]+)"))) return -1;
-    return std::stoll(m[1]);
   }
 
   static inline fs::path base_;
